@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+export const serviceInstanceSchema = z.object({
+  id: z.string().min(1),
+  service: z.string().min(1),
+  host: z.string().min(1),
+  port: z.number().int().positive(),
+  grpcPort: z.number().int().positive().optional(),
+  weight: z.number().int().positive().default(1),
+});
+export type ServiceInstance = z.output<typeof serviceInstanceSchema>;
+
+/** Where instances announce themselves and find each other; one backend per deployment. */
+export interface Discovery {
+  /** Announces this instance until `close`, re-announcing after a lost session. */
+  register(instance: ServiceInstance): Promise<void>;
+  /** The current instances of `service`, from a cache kept fresh by the backend. */
+  instances(service: string): readonly ServiceInstance[];
+  /** Starts watching `service` and resolves once its instances were read at least once. */
+  watch(service: string): Promise<void>;
+  /** Whether the backend is reachable now (for `/health` and metrics). */
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+/** Picks one instance per call; issue-specific policies (weights, breakers) plug in here. */
+export interface Balancer {
+  pick(service: string, instances: readonly ServiceInstance[]): ServiceInstance | undefined;
+}

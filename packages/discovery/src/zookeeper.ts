@@ -1,0 +1,75 @@
+import { ChildrenCache, CreateMode, type ZkSession } from '@sk/zookeeper';
+import { serviceInstanceSchema, type Discovery, type ServiceInstance } from './types.js';
+
+/** Instances as ephemeral znodes `<root>/services/<service>/<id>`: a dead process leaves with its session. */
+export class ZookeeperDiscovery implements Discovery {
+  private readonly caches = new Map<string, { cache: ChildrenCache; instances: ServiceInstance[]; loaded: Promise<void> }>();
+  private readonly registered: ServiceInstance[] = [];
+
+  constructor(
+    private readonly zk: ZkSession,
+    private readonly root: string,
+  ) {
+    zk.on('session', this.onSession);
+  }
+
+  get connected(): boolean {
+    return this.zk.connected;
+  }
+
+  private readonly onSession = () => {
+    for (const instance of this.registered) void this.announce(instance).catch(() => {});
+  };
+
+  async register(instance: ServiceInstance): Promise<void> {
+    this.registered.push(instance);
+    if (this.zk.connected) await this.announce(instance);
+  }
+
+  private async announce(instance: ServiceInstance): Promise<void> {
+    const dir = `${this.root}/services/${instance.service}`;
+    const path = `${dir}/${instance.id}`;
+    await this.zk.mkdirp(dir);
+    // A node left by our previous, not yet expired session would vanish with it: replace it.
+    await this.zk.remove(path);
+    await this.zk.create(path, Buffer.from(JSON.stringify(instance)), CreateMode.EPHEMERAL);
+  }
+
+  instances(service: string): readonly ServiceInstance[] {
+    return this.caches.get(service)?.instances ?? [];
+  }
+
+  watch(service: string): Promise<void> {
+    let entry = this.caches.get(service);
+    if (!entry) {
+      const cache = new ChildrenCache(this.zk, `${this.root}/services/${service}`);
+      const loaded = new Promise<void>((resolve) => cache.once('loaded', () => resolve()));
+      entry = { cache, instances: [], loaded };
+      const target = entry;
+      cache.on('change', (nodes: Map<string, Buffer>) => {
+        target.instances = [...nodes.values()].flatMap((data) => {
+          const parsed = serviceInstanceSchema.safeParse(safeJson(data));
+          return parsed.success ? [parsed.data] : [];
+        });
+      });
+      cache.on('error', () => {});
+      this.caches.set(service, entry);
+      void cache.start().catch(() => {});
+    }
+    return entry.loaded;
+  }
+
+  async close(): Promise<void> {
+    this.zk.off('session', this.onSession);
+    for (const { cache } of this.caches.values()) cache.stop();
+    await Promise.all(this.registered.map((i) => this.zk.remove(`${this.root}/services/${i.service}/${i.id}`).catch(() => {})));
+  }
+}
+
+function safeJson(data: Buffer): unknown {
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

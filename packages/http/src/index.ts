@@ -1,0 +1,4 @@
+export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type FieldError } from './codes.js';
+export { createService, BODY_LIMIT, REDACT, type ServiceOptions, type SkFastify } from './server.js';
+export { listenAndServe } from './lifecycle.js';
+export type { FastifyPluginAsyncZod as SkPlugin } from 'fastify-type-provider-zod';

@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Codes, SkError } from '@sk/http';
+import { KeysUnavailableError, type Identity, type TokenVerifier } from './verifier.js';
+
+export function bearerToken(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const m = /^Bearer\s+([\w\-.~+/]+=*)$/i.exec(header.trim());
+  return m?.[1];
+}
+
+/** The verified identity of the request's bearer token, or a 401/1103 (503/1111 if keys cannot be had). */
+export async function authenticate(verifier: TokenVerifier, req: FastifyRequest): Promise<Identity> {
+  const token = bearerToken(req);
+  if (!token) throw new SkError(Codes.UNAUTHORIZED);
+  try {
+    const identity = await verifier.verify(token);
+    if (!identity) throw new SkError(Codes.UNAUTHORIZED);
+    return identity;
+  } catch (err) {
+    if (err instanceof KeysUnavailableError) throw new SkError(Codes.UPSTREAM_UNAVAILABLE, 'auth unavailable');
+    throw err;
+  }
+}
+
+/** A preHandler admitting only tokens holding `role` (401/1103 without a valid token, 403/1112 without the role). */
+export function requireRole(verifier: TokenVerifier, role: string) {
+  return async (req: FastifyRequest, _reply: FastifyReply) => {
+    const identity = await authenticate(verifier, req);
+    if (!identity.roles.includes(role)) throw new SkError(Codes.FORBIDDEN, `role ${role} required`);
+    req.identity = identity;
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity?: Identity;
+  }
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { Discovery } from '@sk/discovery';
+import { listenAndServe } from '@sk/http';
+
+export interface InstanceConfig {
+  PORT: number;
+  HOST: string;
+  ADVERTISE_HOST: string;
+  INSTANCE_ID?: string | undefined;
+  WEIGHT: number;
+}
+
+export function instanceId(service: string, config: InstanceConfig): string {
+  return config.INSTANCE_ID ?? `${service}-${config.ADVERTISE_HOST}-${config.PORT}`;
+}
+
+/**
+ * Listens, then announces the instance in discovery; on shutdown it leaves discovery before
+ * the server stops taking requests.
+ */
+export async function serve(
+  service: string,
+  app: FastifyInstance,
+  config: InstanceConfig,
+  discovery: Discovery,
+  extra: { grpcPort?: number } = {},
+): Promise<void> {
+  app.addHook('preClose', async () => {
+    await discovery.close().catch((err) => app.log.warn({ err }, 'deregistration failed'));
+  });
+  await listenAndServe(app, config.PORT, config.HOST);
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  await discovery.register({
+    id: instanceId(service, { ...config, PORT: port }),
+    service,
+    host: config.ADVERTISE_HOST,
+    port,
+    weight: config.WEIGHT,
+    ...(extra.grpcPort ? { grpcPort: extra.grpcPort } : {}),
+  });
+  app.log.info({ service, port }, 'registered');
+}
+export { authTokenVerifier } from './auth-keys.js';

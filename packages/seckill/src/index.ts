@@ -1,0 +1,6 @@
+export { activityConfigSchema, activityStatus, shopperView, parseActivity, type ActivityConfig, type ActivityStatus } from './activity.js';
+export { redisKeys, zkPaths, type RedisKeys } from './keys.js';
+export { relayRequestSchema, relayReplySchema, qualificationSchema, type RelayRequest, type RelayReply, type Qualification } from './relay.js';
+export { signKeyFor, requestSignature, verifyRequestSignature, qualificationToken, type SignedFields, type QualificationFields } from './crypto.js';
+export { ActivityBook } from './activity-book.js';
+export { followSoldOut, soldOutMessage } from './sold-out.js';

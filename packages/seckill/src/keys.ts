@@ -1,0 +1,28 @@
+/**
+ * Redis key names. Keys of one activity share the hash tag `{a<id>}` so one Lua step can touch
+ * them all, also on Redis Cluster.
+ */
+export function redisKeys(prefix: string) {
+  const tag = (activityId: number) => `${prefix}{a${activityId}}`;
+  return {
+    /** Qualifications issued so far (integer). */
+    sold: (activityId: number) => `${tag(activityId)}:sold`,
+    /** Hash user id → qualifications held. */
+    bought: (activityId: number) => `${tag(activityId)}:bought`,
+    /** Hash user id → the user's latest qualification (JSON), what `/sec/result` answers. */
+    wins: (activityId: number) => `${tag(activityId)}:wins`,
+    nonce: (userId: number, nonce: string) => `${prefix}nonce:${userId}:${nonce}`,
+    requests: `${prefix}relay:requests`,
+    replies: (instanceId: string) => `${prefix}relay:replies:${instanceId}`,
+    soldOutChannel: `${prefix}events:sold-out`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** ZooKeeper paths under the configured root. */
+export function zkPaths(root: string) {
+  return {
+    activities: `${root}/activities`,
+    activity: (activityId: number) => `${root}/activities/${activityId}`,
+  };
+}

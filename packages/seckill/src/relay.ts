@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** A purchase attempt queued by sk-app for sk-core. */
+export const relayRequestSchema = z.object({
+  id: z.string().min(1),
+  reply_to: z.string().min(1),
+  user_id: z.number().int().positive(),
+  activity_id: z.number().int().positive(),
+  product_id: z.number().int().positive(),
+  /** ms since epoch after which the caller has given up: sk-core drops it without moving stock. */
+  deadline: z.number().int(),
+  /** B3 trace context, so sk-core's span joins the caller's trace. */
+  trace: z.record(z.string(), z.string()).optional(),
+});
+export type RelayRequest = z.output<typeof relayRequestSchema>;
+
+export const qualificationSchema = z.object({
+  product_id: z.number().int(),
+  activity_id: z.number().int(),
+  user_id: z.number().int(),
+  token: z.string(),
+  token_time: z.number().int(),
+});
+export type Qualification = z.output<typeof qualificationSchema>;
+
+export const relayReplySchema = z.object({
+  id: z.string(),
+  code: z.number().int(),
+  result: qualificationSchema.optional(),
+});
+export type RelayReply = z.output<typeof relayReplySchema>;

@@ -1,0 +1,49 @@
+CREATE TABLE users (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  username VARCHAR(64) NOT NULL,
+  password_hash VARCHAR(255) NOT NULL,
+  roles VARCHAR(255) NOT NULL DEFAULT 'user',
+  created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  UNIQUE KEY uq_users_username (username)
+) ENGINE=InnoDB;
+
+CREATE TABLE refresh_tokens (
+  token_hash CHAR(64) NOT NULL PRIMARY KEY,
+  user_id BIGINT UNSIGNED NOT NULL,
+  expires_at DATETIME(3) NOT NULL,
+  revoked_at DATETIME(3) NULL,
+  created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  KEY ix_refresh_user (user_id),
+  CONSTRAINT fk_refresh_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB;
+
+CREATE TABLE signing_keys (
+  kid VARCHAR(64) NOT NULL PRIMARY KEY,
+  private_jwk TEXT NOT NULL,
+  created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+) ENGINE=InnoDB;
+
+CREATE TABLE products (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name VARCHAR(200) NOT NULL,
+  created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+) ENGINE=InnoDB;
+
+CREATE TABLE activities (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name VARCHAR(200) NOT NULL,
+  product_id BIGINT UNSIGNED NOT NULL,
+  start_time DATETIME(3) NOT NULL,
+  end_time DATETIME(3) NOT NULL,
+  total INT UNSIGNED NOT NULL,
+  buy_limit INT UNSIGNED NOT NULL,
+  buy_rate DECIMAL(7,6) NOT NULL DEFAULT 1,
+  status ENUM('enabled', 'disabled') NOT NULL DEFAULT 'enabled',
+  version INT UNSIGNED NOT NULL DEFAULT 1,
+  mirrored_version INT UNSIGNED NOT NULL DEFAULT 0,
+  created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+  KEY ix_activities_product (product_id),
+  KEY ix_activities_mirror (mirrored_version, version),
+  CONSTRAINT fk_activity_product FOREIGN KEY (product_id) REFERENCES products (id)
+) ENGINE=InnoDB;

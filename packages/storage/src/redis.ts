@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * A Redis client that never queues commands forever while Redis is down: commands fail fast
+ * (callers answer 503) and the client keeps reconnecting in the background.
+ */
+export function createRedis(url: string, options: RedisOptions = {}): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    enableAutoPipelining: true,
+    ...options,
+  });
+  // Connection errors are reported by commands and by the client's status; no crash on 'error'.
+  redis.on('error', () => {});
+  return redis;
+}
+
+/** A connection of its own for blocking pops and subscriptions: it must not pipeline or queue. */
+export function createBlockingRedis(url: string): Redis {
+  return createRedis(url, { enableAutoPipelining: false, maxRetriesPerRequest: null });
+}
+
+export interface LuaScript {
+  sha: string;
+  source: string;
+}
+
+/** Reads a `.lua` file once; its SHA1 is the name Redis knows it by. */
+export function loadLua(fileUrl: URL): LuaScript {
+  const source = readFileSync(fileUrl, 'utf8');
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** EVALSHA; the body is sent only when Redis does not hold it (first call, or after a restart). */
+export async function evalScript(redis: Redis, script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    await redis.script('LOAD', script.source);
+    return redis.evalsha(script.sha, keys.length, ...keys, ...args);
+  }
+}
+
+export function isRedisReady(redis: Redis): boolean {
+  return redis.status === 'ready';
+}
+
+/**
+ * Waits up to `timeoutS` for items on `key` and takes up to `count` of them at once, oldest first
+ * (producers LPUSH). `redis` must be a blocking connection of its own.
+ */
+export async function popBatch(redis: Redis, key: string, count: number, timeoutS: number): Promise<string[]> {
+  const reply = (await redis.call('BLMPOP', timeoutS, 1, key, 'RIGHT', 'COUNT', count)) as [string, string[]] | null;
+  return reply ? reply[1] : [];
+}

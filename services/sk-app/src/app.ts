@@ -1,0 +1,17 @@
+import { createService, type SkFastify } from '@sk/http';
+import type { TokenVerifier } from '@sk/identity';
+import { secRoutes } from './routes/sec.js';
+import type { Seckill } from './seckill.js';
+
+export interface AppDeps {
+  seckill: Seckill;
+  verifier: TokenVerifier;
+  ready: () => boolean;
+  logLevel?: string;
+}
+
+export function buildApp(deps: AppDeps): SkFastify {
+  const app = createService({ name: 'sk-app', logLevel: deps.logLevel ?? 'info', ready: deps.ready });
+  app.register(secRoutes, { seckill: deps.seckill, verifier: deps.verifier });
+  return app;
+}

@@ -1,0 +1,57 @@
+import pino from 'pino';
+import { createDiscovery } from '@sk/discovery';
+import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
+import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
+import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
+import { ZkSession } from '@sk/zookeeper';
+import { buildApp } from './app.js';
+import { readConfig } from './config.js';
+import { NonceStore } from './nonces.js';
+import { RelayClient } from './relay.js';
+import { Seckill } from './seckill.js';
+import { SoldCounts } from './sold-counts.js';
+
+const config = readConfig();
+const keys = redisKeys(config.REDIS_PREFIX);
+const redis = createRedis(config.REDIS_URL);
+const subscriber = createBlockingRedis(config.REDIS_URL);
+const zk = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+const book = new ActivityBook(zk, config.ZK_ROOT);
+const discovery = createDiscovery(config, () => zk);
+const log = pino({ name: 'sk-app', level: config.LOG_LEVEL });
+
+const relay = new RelayClient(redis, createBlockingRedis(config.REDIS_URL), keys, log, {
+  instanceId: instanceId('sk-app', config),
+  timeoutMs: config.RELAY_TIMEOUT_MS,
+  maxPending: config.RELAY_MAX_PENDING,
+});
+const seckill = new Seckill({
+  book,
+  relay,
+  nonces: new NonceStore(redis, keys, 2 * config.SEC_TIME_WINDOW_MS + 1_000),
+  soldCounts: new SoldCounts(redis, keys),
+  redis,
+  keys,
+  secret: config.SK_SECRET,
+  secTimeWindowMs: config.SEC_TIME_WINDOW_MS,
+});
+const app = buildApp({
+  seckill,
+  verifier: authTokenVerifier(discovery, config.AUTH_URL),
+  ready: () => isRedisReady(redis) && book.loaded,
+  logLevel: config.LOG_LEVEL,
+});
+
+book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
+app.addHook('onClose', async () => {
+  await relay.stop();
+  book.stop();
+  zk.close();
+  redis.disconnect();
+  subscriber.disconnect();
+});
+
+await book.start();
+await followSoldOut(subscriber, keys.soldOutChannel, book);
+relay.start();
+await serve('sk-app', app, config, discovery);

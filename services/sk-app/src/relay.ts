@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { popBatch, type Redis } from '@sk/storage';
+import { relayReplySchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
+
+export type RelayOutcome = RelayReply | { id: string; code: 1108 } | { id: string; code: 1001 };
+
+export interface RelayOptions {
+  instanceId: string;
+  timeoutMs: number;
+  maxPending: number;
+  now?: () => number;
+}
+
+type Attempt = Omit<RelayRequest, 'id' | 'reply_to' | 'deadline'>;
+
+/**
+ * sk-app's side of the Redis relay: queues attempts on the shared request list and waits for the
+ * answer on this instance's own reply list, one waiter per request id, for a bounded time.
+ */
+export class RelayClient {
+  private readonly waiters = new Map<string, { resolve: (r: RelayOutcome) => void; timer: NodeJS.Timeout }>();
+  private readonly replyList: string;
+  private running = false;
+  private done: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly blocking: Redis,
+    private readonly keys: RedisKeys,
+    private readonly log: FastifyBaseLogger,
+    private readonly opts: RelayOptions,
+  ) {
+    this.replyList = keys.replies(opts.instanceId);
+    this.now = opts.now ?? Date.now;
+  }
+
+  get pending(): number {
+    return this.waiters.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.done = this.listen();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+    this.blocking.disconnect();
+    for (const [id, waiter] of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve({ id, code: 1108 });
+    }
+    this.waiters.clear();
+  }
+
+  /**
+   * Sends one attempt; resolves with sk-core's answer, 1108 when none came in time (the attempt
+   * may still have succeeded: /sec/result knows), or 1001 when too many wait already.
+   */
+  async send(attempt: Attempt, trace?: Record<string, string>): Promise<RelayOutcome> {
+    const id = randomUUID();
+    if (this.waiters.size >= this.opts.maxPending) return { id, code: 1001 };
+    const request: RelayRequest = {
+      ...attempt,
+      id,
+      reply_to: this.replyList,
+      deadline: this.now() + this.opts.timeoutMs,
+      ...(trace ? { trace } : {}),
+    };
+    const outcome = new Promise<RelayOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        resolve({ id, code: 1108 });
+      }, this.opts.timeoutMs);
+      this.waiters.set(id, { resolve, timer });
+    });
+    try {
+      await this.redis.lpush(this.keys.requests, JSON.stringify(request));
+    } catch (err) {
+      this.settle({ id, code: 1001 });
+      this.log.warn({ err }, 'relay push failed');
+    }
+    return outcome;
+  }
+
+  private settle(reply: RelayOutcome): void {
+    const waiter = this.waiters.get(reply.id);
+    if (!waiter) return; // the caller already gave up
+    this.waiters.delete(reply.id);
+    clearTimeout(waiter.timer);
+    waiter.resolve(reply);
+  }
+
+  private async listen(): Promise<void> {
+    while (this.running) {
+      try {
+        for (const raw of await popBatch(this.blocking, this.replyList, 1_000, 1)) {
+          const parsed = relayReplySchema.safeParse(safeJson(raw));
+          if (parsed.success) this.settle(parsed.data);
+        }
+      } catch (err) {
+        this.log.warn({ err }, 'reply pop failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}

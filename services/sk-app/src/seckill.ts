@@ -1,0 +1,112 @@
+import { Codes, SkError, codeInfo } from '@sk/http';
+import {
+  qualificationSchema,
+  shopperView,
+  verifyRequestSignature,
+  signKeyFor,
+  type ActivityBook,
+  type ActivityConfig,
+  type Qualification,
+  type RedisKeys,
+} from '@sk/seckill';
+import type { Redis } from '@sk/storage';
+import type { NonceStore } from './nonces.js';
+import type { RelayClient } from './relay.js';
+import type { SoldCounts } from './sold-counts.js';
+
+export interface KillRequest {
+  product_id: number;
+  sec_time: number;
+  nonce: string;
+  sign: string;
+}
+
+export interface SeckillDeps {
+  book: ActivityBook;
+  relay: RelayClient;
+  nonces: NonceStore;
+  soldCounts: SoldCounts;
+  redis: Redis;
+  keys: RedisKeys;
+  secret: string;
+  secTimeWindowMs: number;
+  now?: () => number;
+}
+
+const refusalByStatus = {
+  disabled: Codes.DISABLED,
+  not_started: Codes.NOT_STARTED,
+  ended: Codes.ENDED,
+  sold_out: Codes.SOLD_OUT,
+} as const;
+
+/**
+ * The shopper's side of a sale. Everything that can be answered from memory is (signature, clock
+ * window, activity state, known sold-out); only a plausible attempt costs a nonce claim and a
+ * trip through the relay to sk-core.
+ */
+export class Seckill {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SeckillDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async kill(userId: number, req: KillRequest): Promise<Qualification> {
+    const { book, relay, nonces, secret, secTimeWindowMs } = this.deps;
+    const now = this.now();
+    const signed = { nonce: req.nonce, product_id: req.product_id, sec_time: req.sec_time, user_id: userId };
+    if (!verifyRequestSignature(signKeyFor(secret, userId), signed, req.sign)) {
+      throw new SkError(Codes.BAD_SIGNATURE, 'signature invalid');
+    }
+    if (Math.abs(now - req.sec_time) > secTimeWindowMs) throw new SkError(Codes.BAD_SIGNATURE, 'sec_time out of window');
+    const activity = this.activityOf(req.product_id);
+    const status = book.status(activity, now);
+    if (status !== 'on_sale') throw new SkError(refusalByStatus[status]);
+    if (!(await nonces.claim(userId, req.nonce))) throw new SkError(Codes.BAD_SIGNATURE, 'nonce already used');
+
+    const outcome = await relay.send({ user_id: userId, activity_id: activity.activity_id, product_id: activity.product_id });
+    if (outcome.code === Codes.SECKILL_SUCCESS.code && 'result' in outcome && outcome.result) return outcome.result;
+    if (outcome.code === Codes.SOLD_OUT.code) book.markSoldOut(activity.activity_id, activity.total);
+    throw new SkError(codeInfo(outcome.code) ?? Codes.BUSY);
+  }
+
+  /** The user's qualification for the product, from Redis: true even when the reply was lost. */
+  async result(userId: number, productId: number): Promise<Qualification> {
+    const candidates = this.deps.book.all().filter((a) => a.product_id === productId);
+    if (candidates.length === 0) throw new SkError(Codes.NOT_FOUND, 'no activity for this product');
+    const found = await Promise.all(candidates.map((a) => this.deps.redis.hget(this.deps.keys.wins(a.activity_id), String(userId))));
+    const latest = found
+      .flatMap((raw) => (raw ? [qualificationSchema.safeParse(JSON.parse(raw))] : []))
+      .flatMap((p) => (p.success ? [p.data] : []))
+      .sort((a, b) => b.token_time - a.token_time)[0];
+    if (!latest) throw new SkError(Codes.NOT_FOUND, 'no qualification held');
+    return latest;
+  }
+
+  async list() {
+    const activities = this.deps.book.all();
+    const sold = await this.deps.soldCounts.get(activities.map((a) => a.activity_id));
+    const now = this.now();
+    return activities.map((a) => this.view(a, now, sold.get(a.activity_id) ?? 0));
+  }
+
+  async info(productId: number) {
+    const activity = this.activityOf(productId);
+    const sold = await this.deps.soldCounts.get([activity.activity_id]);
+    return this.view(activity, this.now(), sold.get(activity.activity_id) ?? 0);
+  }
+
+  /** Redis's count and this instance's sold-out knowledge, whichever is fresher. */
+  private view(a: ActivityConfig, now: number, sold: number) {
+    const { book } = this.deps;
+    if (sold >= a.total) book.markSoldOut(a.activity_id, a.total);
+    return shopperView(a, now, book.isSoldOut(a) ? Math.max(sold, a.total) : sold);
+  }
+
+  private activityOf(productId: number): ActivityConfig {
+    const activity = this.deps.book.forProduct(productId, this.now());
+    if (!activity) throw new SkError(Codes.NOT_FOUND, 'no activity for this product');
+    return activity;
+  }
+}

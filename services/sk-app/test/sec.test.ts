@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { redisKeys, requestSignature, signKeyFor, type ActivityBook } from '@sk/seckill';
+import { createBlockingRedis, createRedis, type Redis } from '@sk/storage';
+import type { ZkSession } from '@sk/zookeeper';
+import { isolate } from '../../../test/support/infra.js';
+import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
+import { testTokens } from '../../../test/support/tokens.js';
+import { buildApp } from '../src/app.js';
+import { NonceStore } from '../src/nonces.js';
+import { RelayClient } from '../src/relay.js';
+import { Seckill } from '../src/seckill.js';
+import { SoldCounts } from '../src/sold-counts.js';
+
+const iso = isolate('sk_app');
+const keys = redisKeys(iso.redisPrefix);
+const secret = 'secret-of-this-test-0123456789';
+const now = Date.now();
+const activities = [
+  activity({ activity_id: 11, product_id: 1, total: 5 }),
+  activity({ activity_id: 12, product_id: 2, status: 'disabled' }),
+  activity({ activity_id: 13, product_id: 3, start_time: now + 3_600_000, end_time: now + 7_200_000 }),
+  activity({ activity_id: 14, product_id: 4, start_time: now - 7_200_000, end_time: now - 3_600_000 }),
+  activity({ activity_id: 15, product_id: 5, total: 2 }),
+];
+
+let redis: Redis;
+let zk: ZkSession;
+let book: ActivityBook;
+let relay: RelayClient;
+let tokens: Awaited<ReturnType<typeof testTokens>>;
+let app: ReturnType<typeof buildApp>;
+
+function signed(userId: number, productId: number, overrides: Record<string, unknown> = {}) {
+  const body = { product_id: productId, sec_time: Date.now(), nonce: `n-${Math.random().toString(36).slice(2)}`, ...overrides };
+  const sign = requestSignature(signKeyFor(secret, userId), { ...body, user_id: userId } as never);
+  return { ...body, sign };
+}
+
+async function kill(userId: number | null, body: Record<string, unknown>) {
+  const headers: Record<string, string> = {};
+  if (userId !== null) headers.authorization = `Bearer ${await tokens.sign(userId)}`;
+  return app.inject({ method: 'POST', url: '/sec/kill', payload: body, headers });
+}
+
+beforeAll(async () => {
+  redis = createRedis(iso.redisUrl);
+  ({ zk, book } = await bookWith(iso.zkRoot, activities));
+  tokens = await testTokens();
+  // No sk-core runs here: whatever reaches the relay waits its bounded time and ends in 1108.
+  relay = new RelayClient(redis, createBlockingRedis(iso.redisUrl), keys, pino({ level: 'silent' }), {
+    instanceId: 'sk-app-test',
+    timeoutMs: 300,
+    maxPending: 100,
+  });
+  relay.start();
+  const seckill = new Seckill({
+    book,
+    relay,
+    nonces: new NonceStore(redis, keys, 61_000),
+    soldCounts: new SoldCounts(redis, keys, 0),
+    redis,
+    keys,
+    secret,
+    secTimeWindowMs: 30_000,
+  });
+  app = buildApp({ seckill, verifier: tokens.verifier(), ready: () => true, logLevel: 'silent' });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app.close();
+  await relay.stop();
+  book.stop();
+  zk.close();
+  redis.disconnect();
+  await iso.cleanup();
+});
+
+describe('/sec/kill refusals', () => {
+  it('needs a valid token', async () => {
+    const res = await kill(null, signed(1, 1));
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe(1103);
+    const forged = await app.inject({ method: 'POST', url: '/sec/kill', payload: signed(1, 1), headers: { authorization: 'Bearer abc.def.ghi' } });
+    expect(forged.json().code).toBe(1103);
+  });
+
+  it('lists every bad field', async () => {
+    const res = await kill(1, { product_id: 'x', sec_time: -1, nonce: 'short', sign: 'zz' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe(1101);
+    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['nonce', 'product_id', 'sec_time', 'sign']);
+  });
+
+  it('refuses a bad signature, a signature of another user, and a stale sec_time', async () => {
+    expect((await kill(1, { ...signed(1, 1), sign: 'ab'.repeat(32) })).json().code).toBe(1110);
+    expect((await kill(1, signed(2, 1))).json().code).toBe(1110);
+    const stale = await kill(1, signed(1, 1, { sec_time: Date.now() - 31_000 }));
+    expect(stale.statusCode).toBe(403);
+    expect(stale.json().code).toBe(1110);
+    expect((await kill(1, signed(1, 1, { sec_time: Date.now() + 31_000 }))).json().code).toBe(1110);
+  });
+
+  it('answers activity states from memory', async () => {
+    expect((await kill(1, signed(1, 2))).json().code).toBe(1107);
+    const early = await kill(1, signed(1, 3));
+    expect([early.statusCode, early.json().code]).toEqual([425, 1105]);
+    const late = await kill(1, signed(1, 4));
+    expect([late.statusCode, late.json().code]).toEqual([410, 1106]);
+    const unknown = await kill(1, signed(1, 99));
+    expect([unknown.statusCode, unknown.json().code]).toEqual([404, 1003]);
+    expect(await redis.llen(keys.requests)).toBe(0);
+  });
+
+  it('ends a relayed attempt nobody answers in 1108, and refuses its nonce again', async () => {
+    const body = signed(7, 1);
+    const first = await kill(7, body);
+    expect([first.statusCode, first.json().code]).toEqual([504, 1108]);
+    const request = JSON.parse((await redis.rpop(keys.requests))!);
+    expect(request).toMatchObject({ user_id: 7, activity_id: 11, product_id: 1, reply_to: keys.replies('sk-app-test') });
+    const replay = await kill(7, body);
+    expect(replay.json().code).toBe(1110);
+  });
+
+  it('takes the user from the token, never from the body', async () => {
+    const body = { ...signed(8, 1), user_id: 9 };
+    await kill(8, body);
+    const request = JSON.parse((await redis.rpop(keys.requests))!);
+    expect(request.user_id).toBe(8);
+  });
+
+  it('delivers sk-core replies to the waiting request', async () => {
+    const pending = kill(21, signed(21, 1));
+    let raw: string | null = null;
+    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
+    const req = JSON.parse(raw!);
+    const result = { product_id: 1, activity_id: 11, user_id: 21, token: 'f'.repeat(32), token_time: Date.now() };
+    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1002, result }));
+    const res = await pending;
+    expect([res.statusCode, res.json().code, res.json().result]).toEqual([200, 1002, result]);
+  });
+
+  it('learns sold-out from a reply and answers the crowd without the relay', async () => {
+    const pending = kill(31, signed(31, 5));
+    let raw: string | null = null;
+    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
+    const req = JSON.parse(raw!);
+    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1004 }));
+    expect((await pending).json().code).toBe(1004);
+    const next = await kill(32, signed(32, 5));
+    expect([next.statusCode, next.json().code]).toEqual([410, 1004]);
+    expect(await redis.llen(keys.requests)).toBe(0);
+  });
+});
+
+describe('/sec/result, /sec/list, /sec/info', () => {
+  it('answers the qualification recorded in Redis, or 404', async () => {
+    const q = { product_id: 1, activity_id: 11, user_id: 40, token: 'a'.repeat(32), token_time: 123 };
+    await redis.hset(keys.wins(11), '40', JSON.stringify(q));
+    const auth = { authorization: `Bearer ${await tokens.sign(40)}` };
+    const res = await app.inject({ url: '/sec/result?product_id=1', headers: auth });
+    expect([res.statusCode, res.json().code, res.json().result]).toEqual([200, 1002, q]);
+    const none = await app.inject({ url: '/sec/result?product_id=1', headers: { authorization: `Bearer ${await tokens.sign(41)}` } });
+    expect([none.statusCode, none.json().code]).toEqual([404, 1003]);
+    expect((await app.inject({ url: '/sec/result?product_id=1' })).statusCode).toBe(401);
+  });
+
+  it('lists activities with status and remaining stock', async () => {
+    await redis.set(keys.sold(11), '3');
+    const res = await app.inject({ url: '/sec/list' });
+    const list = res.json().result as Array<Record<string, unknown>>;
+    expect(list.map((a) => a.status)).toEqual(['on_sale', 'disabled', 'not_started', 'ended', 'sold_out']);
+    expect(list[0]).toMatchObject({ activity_id: 11, product_id: 1, total: 5, remaining: 2 });
+    expect(new Date(list[0]!.start_time as string).toISOString()).toBe(list[0]!.start_time);
+    const info = await app.inject({ url: '/sec/info?product_id=3' });
+    expect(info.json().result).toMatchObject({ activity_id: 13, status: 'not_started' });
+    expect((await app.inject({ url: '/sec/info?product_id=abc' })).json().code).toBe(1101);
+    expect((await app.inject({ url: '/sec/info?product_id=77' })).statusCode).toBe(404);
+  });
+
+  it('sees a new activity within 2 s', async () => {
+    await publishActivities(zk, iso.zkRoot, [activity({ activity_id: 16, product_id: 6 })]);
+    await until(async () => (await app.inject({ url: '/sec/info?product_id=6' })).statusCode === 200, 2_000);
+  });
+
+  it('answers oversized and malformed bodies with 4xx', async () => {
+    const big = await app.inject({ method: 'POST', url: '/sec/kill', payload: { nonce: 'x'.repeat(20_000) } });
+    expect(big.statusCode).toBe(413);
+    const bad = await app.inject({ method: 'POST', url: '/sec/kill', payload: '{"product_id":', headers: { 'content-type': 'application/json' } });
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 1101]);
+    const nope = await app.inject({ url: '/nope' });
+    expect([nope.statusCode, nope.json().code]).toEqual([404, 1003]);
+  });
+});

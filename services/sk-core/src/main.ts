@@ -1,0 +1,38 @@
+import { createDiscovery } from '@sk/discovery';
+import { serve } from '@sk/runtime';
+import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
+import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
+import { ZkSession } from '@sk/zookeeper';
+import { buildApp } from './app.js';
+import { readConfig } from './config.js';
+import { Qualifier } from './qualifier.js';
+import { RelayWorker } from './relay-worker.js';
+
+const config = readConfig();
+const keys = redisKeys(config.REDIS_PREFIX);
+const redis = createRedis(config.REDIS_URL);
+const subscriber = createBlockingRedis(config.REDIS_URL);
+const zk = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+const book = new ActivityBook(zk, config.ZK_ROOT);
+const discovery = createDiscovery(config, () => zk);
+
+const app = buildApp({ logLevel: config.LOG_LEVEL, ready: () => isRedisReady(redis) && book.loaded });
+const qualifier = new Qualifier(redis, book, keys, { secret: config.SK_SECRET });
+const workers = Array.from(
+  { length: config.CORE_WORKERS },
+  () => new RelayWorker(createBlockingRedis(config.REDIS_URL), redis, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE }),
+);
+
+book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
+app.addHook('onClose', async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  book.stop();
+  zk.close();
+  redis.disconnect();
+  subscriber.disconnect();
+});
+
+await book.start();
+await followSoldOut(subscriber, keys.soldOutChannel, book);
+for (const worker of workers) worker.start();
+await serve('sk-core', app, config, discovery);

@@ -1,0 +1,91 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { popBatch, type Redis } from '@sk/storage';
+import { relayRequestSchema, type RedisKeys, type RelayReply } from '@sk/seckill';
+import type { Qualifier } from './qualifier.js';
+
+export interface RelayWorkerOptions {
+  batchSize: number;
+  /** Seconds a pop blocks before the loop looks at `stop` again. */
+  popTimeoutS?: number;
+}
+
+/** How long a reply list may outlive its sk-app instance. */
+const REPLY_TTL_S = 60;
+
+/**
+ * One loop on its own blocking connection: pops a batch of requests, decides them all at once (the Lua calls share a pipeline),
+ * and pushes the replies to each caller's own reply list.
+ */
+export class RelayWorker {
+  private running = false;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly blocking: Redis,
+    private readonly redis: Redis,
+    private readonly qualifier: Qualifier,
+    private readonly keys: RedisKeys,
+    private readonly log: FastifyBaseLogger,
+    private readonly opts: RelayWorkerOptions,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.done = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+    this.blocking.disconnect();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        const batch = await popBatch(this.blocking, this.keys.requests, this.opts.batchSize, this.opts.popTimeoutS ?? 1);
+        if (batch.length > 0) await this.handle(batch);
+      } catch (err) {
+        this.log.warn({ err }, 'relay pop failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  async handle(batch: string[]): Promise<void> {
+    const replies = await Promise.all(batch.map((raw) => this.decide(raw)));
+    const byList = new Map<string, string[]>();
+    for (const reply of replies) {
+      if (!reply) continue;
+      const list = byList.get(reply.to) ?? [];
+      list.push(JSON.stringify(reply.reply));
+      byList.set(reply.to, list);
+    }
+    await Promise.all(
+      [...byList].map(([to, items]) => this.redis.multi().lpush(to, ...items).expire(to, REPLY_TTL_S).exec()),
+    );
+  }
+
+  private async decide(raw: string): Promise<{ to: string; reply: RelayReply } | null> {
+    let parsed;
+    try {
+      parsed = relayRequestSchema.safeParse(JSON.parse(raw));
+    } catch {
+      parsed = null;
+    }
+    if (!parsed?.success) {
+      this.log.warn({ raw: raw.slice(0, 200) }, 'dropping malformed relay request');
+      return null;
+    }
+    const req = parsed.data;
+    try {
+      const reply = await this.qualifier.qualify(req);
+      return reply ? { to: req.reply_to, reply } : null;
+    } catch (err) {
+      // The Lua step may or may not have run: the caller learns the truth from /sec/result.
+      this.log.error({ err, id: req.id }, 'qualification failed');
+      return { to: req.reply_to, reply: { id: req.id, code: 1108 } };
+    }
+  }
+}

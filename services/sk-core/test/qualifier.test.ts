@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { redisKeys, type ActivityBook, type RelayRequest } from '@sk/seckill';
+import { createRedis } from '@sk/storage';
+import type { ZkSession } from '@sk/zookeeper';
+import { isolate } from '../../../test/support/infra.js';
+import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
+import { Qualifier, randomDraw } from '../src/qualifier.js';
+
+const iso = isolate('qualifier');
+const keys = redisKeys(iso.redisPrefix);
+let redis: Redis;
+let zk: ZkSession;
+let book: ActivityBook;
+
+const now = Date.now();
+const activities = [
+  activity({ activity_id: 1, product_id: 1, total: 50, buy_limit: 1 }),
+  activity({ activity_id: 2, product_id: 2, total: 20, buy_limit: 3 }),
+  activity({ activity_id: 3, product_id: 3, total: 5, status: 'disabled' }),
+  activity({ activity_id: 4, product_id: 4, start_time: now + 3_600_000, end_time: now + 7_200_000 }),
+  activity({ activity_id: 5, product_id: 5, start_time: now - 7_200_000, end_time: now - 3_600_000 }),
+  activity({ activity_id: 6, product_id: 6, total: 3, buy_limit: 5 }),
+  activity({ activity_id: 7, product_id: 7, total: 100, buy_limit: 100 }),
+];
+
+function request(activityId: number, userId: number, overrides: Partial<RelayRequest> = {}): RelayRequest {
+  return {
+    id: `r-${activityId}-${userId}-${Math.random()}`,
+    reply_to: 'unused',
+    user_id: userId,
+    activity_id: activityId,
+    product_id: activityId,
+    deadline: Date.now() + 10_000,
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  redis = createRedis(iso.redisUrl);
+  ({ zk, book } = await bookWith(iso.zkRoot, activities));
+});
+
+afterAll(async () => {
+  book.stop();
+  zk.close();
+  redis.disconnect();
+  await iso.cleanup();
+});
+
+describe('the atomic qualification step', () => {
+  it('issues exactly the stock to 300 concurrent buyers', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => q.qualify(request(1, 1000 + i))));
+    const codes = replies.map((r) => r!.code);
+    expect(codes.filter((c) => c === 1002)).toHaveLength(50);
+    expect(codes.filter((c) => c === 1004)).toHaveLength(250);
+    expect(await redis.get(keys.sold(1))).toBe('50');
+    expect(await redis.hlen(keys.wins(1))).toBe(50);
+  });
+
+  it('holds one user hammering to the buy limit', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    const replies = await Promise.all(Array.from({ length: 100 }, () => q.qualify(request(2, 42))));
+    const codes = replies.map((r) => r!.code);
+    expect(codes.filter((c) => c === 1002)).toHaveLength(3);
+    expect(codes.filter((c) => c === 1006)).toHaveLength(97);
+    expect(await redis.hget(keys.bought(2), '42')).toBe('3');
+    expect(await redis.get(keys.sold(2))).toBe('3');
+  });
+
+  it('records the qualification it answers, keyed by the server secret', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 's'.repeat(32) });
+    const reply = await q.qualify(request(7, 7));
+    expect(reply?.code).toBe(1002);
+    const stored = JSON.parse((await redis.hget(keys.wins(7), '7'))!);
+    expect(stored).toEqual(reply!.result);
+    expect(reply!.result!.token).toMatch(/^[0-9a-f]{32}$/);
+    const other = new Qualifier(redis, book, keys, { secret: 'o'.repeat(32), now: () => reply!.result!.token_time });
+    const again = await other.qualify({ ...request(7, 8), id: 'x' });
+    expect(again!.result!.token).not.toBe(reply!.result!.token);
+  });
+
+  it('moves nothing when the draw does not pick the attempt', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32), draw: () => false });
+    const reply = await q.qualify(request(7, 500));
+    expect(reply?.code).toBe(1005);
+    expect(await redis.hget(keys.bought(7), '500')).toBeNull();
+  });
+
+  it('moves nothing for a caller that has given up', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    const before = await redis.get(keys.sold(7));
+    expect(await q.qualify(request(7, 501, { deadline: Date.now() - 1 }))).toBeNull();
+    expect(await redis.get(keys.sold(7))).toBe(before);
+  });
+
+  it('answers disabled, not started, ended and unknown from memory', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    expect((await q.qualify(request(3, 1)))!.code).toBe(1107);
+    expect((await q.qualify(request(4, 1)))!.code).toBe(1105);
+    expect((await q.qualify(request(5, 1)))!.code).toBe(1106);
+    expect((await q.qualify(request(99, 1)))!.code).toBe(1003);
+    expect((await q.qualify(request(1, 1, { product_id: 2 })))!.code).toBe(1003);
+    expect(await redis.exists(keys.sold(3), keys.sold(4), keys.sold(5))).toBe(0);
+  });
+
+  it('announces sold-out once and sells again when the total grows', async () => {
+    const sub = new Redis(iso.redisUrl);
+    const messages: string[] = [];
+    sub.on('message', (_c, m) => messages.push(m));
+    await sub.subscribe(keys.soldOutChannel);
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    const first = await Promise.all([1, 2, 3, 4, 5].map((u) => q.qualify(request(6, u))));
+    expect(first.filter((r) => r!.code === 1002)).toHaveLength(3);
+    await until(() => messages.length > 0);
+    expect(JSON.parse(messages[0]!)).toEqual({ activity_id: 6, total: 3 });
+
+    await publishActivities(zk, iso.zkRoot, [{ ...activities[5]!, total: 5, version: 2 }]);
+    await until(() => book.get(6)?.total === 5);
+    const more = await Promise.all([6, 7, 8].map((u) => q.qualify(request(6, u))));
+    expect(more.map((r) => r!.code).sort()).toEqual([1002, 1002, 1004]);
+    expect(await redis.get(keys.sold(6))).toBe('5');
+    await until(() => messages.length === 2);
+    sub.disconnect();
+  });
+});
+
+describe('the buy-rate draw', () => {
+  it('admits about the configured share', () => {
+    const admitted = Array.from({ length: 20_000 }, () => randomDraw(0.25)).filter(Boolean).length;
+    expect(admitted / 20_000).toBeGreaterThan(0.22);
+    expect(admitted / 20_000).toBeLessThan(0.28);
+    expect(randomDraw(1)).toBe(true);
+  });
+});
