@@ -1,0 +1,22 @@
+import { createService, type SkFastify } from '@sk/http';
+import type { Pool } from '@sk/storage';
+import { MysqlProbe } from './health.js';
+import type { SigningKey } from './keys.js';
+import { oauthRoutes } from './routes/oauth.js';
+import type { TokenService } from './tokens.js';
+
+export interface AppDeps {
+  pool: Pool;
+  tokens: TokenService;
+  signingKey: SigningKey;
+  logLevel?: string;
+}
+
+export function buildApp({ pool, tokens, signingKey, logLevel }: AppDeps): SkFastify {
+  const mysql = new MysqlProbe(pool);
+  const app = createService({ name: 'auth', logLevel, ready: () => mysql.healthy });
+  app.addHook('onReady', () => mysql.start());
+  app.addHook('onClose', async () => mysql.stop());
+  app.register(oauthRoutes, { tokens, signingKey });
+  return app;
+}

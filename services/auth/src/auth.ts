@@ -1,0 +1,30 @@
+import { MIGRATIONS_DIR, migrate, type Pool } from '@sk/storage';
+import type { AuthConfig } from './config.js';
+import { loadSigningKey, type SigningKey } from './keys.js';
+import { TokenService } from './tokens.js';
+import { UserStore, type OperatorSeed } from './users.js';
+
+export type AuthSettings = Pick<
+  AuthConfig,
+  'ACCESS_TOKEN_TTL_S' | 'REFRESH_TOKEN_TTL_S' | 'SK_SECRET' | 'SK_ADMIN_USER' | 'SK_ADMIN_PASSWORD'
+>;
+
+export interface Auth {
+  tokens: TokenService;
+  signingKey: SigningKey;
+  operator: OperatorSeed;
+}
+
+/** Brings the database to where auth can serve: schema applied, signing key shared, operator seeded. */
+export async function prepareAuth(pool: Pool, settings: AuthSettings): Promise<Auth> {
+  await migrate(pool, MIGRATIONS_DIR);
+  const signingKey = await loadSigningKey(pool);
+  const users = new UserStore(pool);
+  const operator = await users.seedOperator(settings.SK_ADMIN_USER, settings.SK_ADMIN_PASSWORD);
+  const tokens = new TokenService(pool, users, signingKey, {
+    accessTtlS: settings.ACCESS_TOKEN_TTL_S,
+    refreshTtlS: settings.REFRESH_TOKEN_TTL_S,
+    secret: settings.SK_SECRET,
+  });
+  return { tokens, signingKey, operator };
+}

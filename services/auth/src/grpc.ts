@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { TokenService } from './tokens.js';
+
+// The repository's proto/ directory: three levels up from both src/ and dist/.
+const PROTO_PATH = fileURLToPath(new URL('../../../proto/auth.proto', import.meta.url));
+
+interface CheckTokenRequest {
+  token: string;
+}
+
+interface CheckTokenResponse {
+  valid: boolean;
+  user_id: number;
+  username: string;
+  roles: string[];
+  expires_at: number;
+}
+
+const INVALID: CheckTokenResponse = { valid: false, user_id: 0, username: '', roles: [], expires_at: 0 };
+
+export interface GrpcServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `sk.auth.AuthService` on `host:port` (port 0: an ephemeral one, reported back). */
+export async function startGrpcServer(tokens: Pick<TokenService, 'check'>, host: string, port: number): Promise<GrpcServer> {
+  const definition = protoLoader.loadSync(PROTO_PATH, { keepCase: true, longs: Number, defaults: true });
+  const server = new grpc.Server();
+  server.addService(definition['sk.auth.AuthService'] as grpc.ServiceDefinition, {
+    CheckToken(
+      call: grpc.ServerUnaryCall<CheckTokenRequest, CheckTokenResponse>,
+      callback: grpc.sendUnaryData<CheckTokenResponse>,
+    ) {
+      tokens.check(call.request.token).then(
+        (claims) =>
+          callback(
+            null,
+            claims
+              ? { valid: true, user_id: claims.userId, username: claims.username, roles: claims.roles, expires_at: claims.expiresAt }
+              : INVALID,
+          ),
+        (err: Error) => callback({ code: grpc.status.UNAVAILABLE, details: err.message }),
+      );
+    },
+  });
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const boundPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+  );
+  return {
+    port: boundPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Calls in flight get a moment to finish; then the rest are cut.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 3_000);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

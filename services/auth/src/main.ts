@@ -1,0 +1,36 @@
+import { loadConfig } from '@sk/config';
+import { createDiscovery } from '@sk/discovery';
+import { serve } from '@sk/runtime';
+import { createMysql } from '@sk/storage';
+import { ZkSession } from '@sk/zookeeper';
+import { buildApp } from './app.js';
+import { prepareAuth } from './auth.js';
+import { authConfigSchema } from './config.js';
+import { startGrpcServer } from './grpc.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig(authConfigSchema);
+  const pool = await createMysql(config.MYSQL_URL);
+  const { tokens, signingKey, operator } = await prepareAuth(pool, config);
+  const app = buildApp({ pool, tokens, signingKey, logLevel: config.LOG_LEVEL });
+  app.log.info({ user: config.SK_ADMIN_USER, operator }, 'operator seeded');
+
+  const grpcServer = await startGrpcServer(tokens, config.HOST, config.GRPC_PORT);
+  app.log.info({ grpcPort: grpcServer.port }, 'gRPC listening');
+  let zk: ZkSession | undefined;
+  const discovery = createDiscovery(config, () => {
+    zk = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+    return zk;
+  });
+  app.addHook('onClose', async () => {
+    zk?.close();
+    await grpcServer.close();
+    await pool.end();
+  });
+  await serve('auth', app, config, discovery, { grpcPort: grpcServer.port });
+}
+
+main().catch((err: unknown) => {
+  console.error('auth failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

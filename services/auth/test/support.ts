@@ -1,0 +1,127 @@
+import { createServer, Socket, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { RowDataPacket } from 'mysql2/promise';
+import { loadConfig } from '@sk/config';
+import type { SkFastify } from '@sk/http';
+import { hashPassword } from '@sk/identity';
+import { createMysql, type Pool } from '@sk/storage';
+import type { Isolation } from '../../../test/support/infra.js';
+import { buildApp } from '../src/app.js';
+import { prepareAuth, type Auth } from '../src/auth.js';
+import { authConfigSchema } from '../src/config.js';
+
+export interface AuthInstance extends Auth {
+  app: SkFastify;
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+/** One auth instance in-process (no port), on the isolation's database or another MySQL URL. */
+export async function startAuth(iso: Isolation, env: Record<string, string> = {}): Promise<AuthInstance> {
+  const config = loadConfig(authConfigSchema, { ...iso.env, ...env });
+  const pool = await createMysql(config.MYSQL_URL);
+  const auth = await prepareAuth(pool, config);
+  const app = buildApp({ pool, tokens: auth.tokens, signingKey: auth.signingKey, logLevel: 'silent' });
+  await app.ready();
+  return {
+    ...auth,
+    app,
+    pool,
+    async close() {
+      await app.close();
+      await pool.end();
+    },
+  };
+}
+
+/** A shopper as sk-admin would create it. */
+export async function createUser(pool: Pool, username: string, password: string): Promise<number> {
+  await pool.execute('INSERT INTO users (username, password_hash) VALUES (?, ?)', [username, await hashPassword(password)]);
+  const [rows] = await pool.execute<RowDataPacket[]>('SELECT id FROM users WHERE username = ?', [username]);
+  return Number(rows[0]!.id);
+}
+
+export function passwordGrant(app: SkFastify, username: string, password: string) {
+  return app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'password', username, password } });
+}
+
+export function refreshGrant(app: SkFastify, refreshToken: string) {
+  return app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'refresh_token', refresh_token: refreshToken } });
+}
+
+/** A TCP relay to MySQL that a test can cut and restore, to play a database outage. */
+export class TcpRelay {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = new Socket();
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          this.sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      upstream.connect(this.targetPort, this.targetHost, () => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+    this.server = server;
+  }
+
+  /** Refuses new connections and drops the open ones. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+export interface CheckTokenResponse {
+  valid: boolean;
+  user_id: number;
+  username: string;
+  roles: string[];
+  expires_at: number;
+}
+
+export type AuthClient = grpc.Client & {
+  CheckToken(request: { token: string }, callback: (err: grpc.ServiceError | null, res: CheckTokenResponse) => void): void;
+};
+
+/** A client built from the proto the way another service would. */
+export function authClient(port: number): AuthClient {
+  const definition = protoLoader.loadSync(fileURLToPath(new URL('../../../proto/auth.proto', import.meta.url)), {
+    keepCase: true,
+    longs: Number,
+    defaults: true,
+  });
+  const proto = grpc.loadPackageDefinition(definition) as unknown as {
+    sk: { auth: { AuthService: new (address: string, credentials: grpc.ChannelCredentials) => AuthClient } };
+  };
+  return new proto.sk.auth.AuthService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+}
+
+export function checkToken(client: AuthClient, token: string): Promise<CheckTokenResponse> {
+  return new Promise((resolve, reject) => client.CheckToken({ token }, (err, res) => (err ? reject(err) : resolve(res))));
+}
