@@ -1,0 +1,176 @@
+import { Codes, SkError, type FieldError } from '@sk/http';
+import type { ActivityConfig } from '@sk/seckill';
+import type { Pool } from '@sk/storage';
+import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { z } from 'zod';
+import { idSchema, nameSchema } from './fields.js';
+
+/** 9999-12-31T23:59:59Z, the last second a MySQL DATETIME holds. */
+const LAST_UNIX_SECOND = 253_402_300_799;
+/** Far above any real flash sale; keeps counters well inside INT UNSIGNED and Redis integers. */
+const MAX_QUANTITY = 10_000_000;
+
+/** An instant given as ISO-8601 (with `Z` or an offset) or as unix seconds. */
+const instantSchema = z
+  .union([z.number().int().transform((s) => new Date(s * 1000)), z.iso.datetime({ offset: true }).transform((s) => new Date(s))], {
+    error: 'an ISO-8601 date-time with offset, or unix seconds',
+  })
+  .pipe(z.date().min(new Date(0), 'not before 1970').max(new Date(LAST_UNIX_SECOND * 1000), 'not after 9999'));
+
+const quantitySchema = z.number().int().min(1).max(MAX_QUANTITY);
+/** 0 < rate ≤ 1, in the millionths the DECIMAL(7,6) column keeps (a smaller rate would be stored as 0). */
+const buyRateSchema = z.number().min(0.000001).max(1);
+
+export const newActivitySchema = z.object({
+  name: nameSchema,
+  product_id: idSchema,
+  start_time: instantSchema,
+  end_time: instantSchema,
+  total: quantitySchema,
+  buy_limit: quantitySchema,
+  buy_rate: buyRateSchema.default(1),
+});
+export type NewActivity = z.output<typeof newActivitySchema> & { status?: ActivityConfig['status'] };
+
+export const activityChangesSchema = z
+  .object({
+    status: z.enum(['enabled', 'disabled']).optional(),
+    end_time: instantSchema.optional(),
+    total: quantitySchema.optional(),
+  })
+  .refine((c) => c.status !== undefined || c.end_time !== undefined || c.total !== undefined, {
+    error: 'at least one of status, end_time, total',
+  });
+export type ActivityChanges = z.output<typeof activityChangesSchema>;
+
+/** An activity as MySQL holds it: its config (what ZooKeeper mirrors) and the version ZooKeeper has. */
+export interface ActivityRecord {
+  config: ActivityConfig;
+  mirroredVersion: number;
+}
+
+export const isMirrored = (record: ActivityRecord): boolean => record.mirroredVersion >= record.config.version;
+
+interface ActivityRow extends RowDataPacket {
+  id: number;
+  name: string;
+  product_id: number;
+  start_time: Date;
+  end_time: Date;
+  total: number;
+  buy_limit: number;
+  buy_rate: string;
+  status: ActivityConfig['status'];
+  version: number;
+  mirrored_version: number;
+}
+
+const COLUMNS = 'id, name, product_id, start_time, end_time, total, buy_limit, buy_rate, status, version, mirrored_version';
+
+function toRecord(row: ActivityRow): ActivityRecord {
+  return {
+    config: {
+      activity_id: Number(row.id),
+      product_id: Number(row.product_id),
+      name: row.name,
+      start_time: row.start_time.getTime(),
+      end_time: row.end_time.getTime(),
+      total: row.total,
+      buy_limit: row.buy_limit,
+      buy_rate: Number(row.buy_rate),
+      status: row.status,
+      version: row.version,
+    },
+    mirroredVersion: row.mirrored_version,
+  };
+}
+
+const notFound = (id: number) => new SkError(Codes.NOT_FOUND, `activity ${id} not found`);
+const endBeforeStart: FieldError = { field: 'end_time', message: 'must be after start_time' };
+
+/**
+ * Activities in MySQL, the truth. Every change bumps `version`; `mirrored_version` records which
+ * version ZooKeeper holds, so a failed mirror is visible and retried.
+ */
+export class ActivityStore {
+  constructor(private readonly mysql: Pool) {}
+
+  async create(input: NewActivity): Promise<ActivityRecord> {
+    const errors: FieldError[] = [];
+    if (input.end_time <= input.start_time) errors.push(endBeforeStart);
+    const [products] = await this.mysql.query<RowDataPacket[]>('SELECT 1 FROM products WHERE id = ?', [input.product_id]);
+    if (products.length === 0) errors.push({ field: 'product_id', message: `no product ${input.product_id}` });
+    if (errors.length > 0) throw SkError.invalid(errors);
+
+    const [inserted] = await this.mysql.query<ResultSetHeader>(
+      `INSERT INTO activities (name, product_id, start_time, end_time, total, buy_limit, buy_rate, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [input.name, input.product_id, input.start_time, input.end_time, input.total, input.buy_limit, input.buy_rate, input.status ?? 'enabled'],
+    );
+    return this.require(inserted.insertId);
+  }
+
+  async get(id: number): Promise<ActivityRecord | undefined> {
+    const row = await selectRow(this.mysql, id);
+    return row && toRecord(row);
+  }
+
+  async require(id: number): Promise<ActivityRecord> {
+    const record = await this.get(id);
+    if (!record) throw notFound(id);
+    return record;
+  }
+
+  async list(): Promise<ActivityRecord[]> {
+    const [rows] = await this.mysql.query<ActivityRow[]>(`SELECT ${COLUMNS} FROM activities ORDER BY id`);
+    return rows.map(toRecord);
+  }
+
+  /** Applies the changes under a row lock, so the checks (total only grows, end after start) hold against concurrent changes. */
+  async update(id: number, changes: ActivityChanges): Promise<ActivityRecord> {
+    const conn = await this.mysql.getConnection();
+    try {
+      await conn.beginTransaction();
+      const row = await selectRow(conn, id, 'FOR UPDATE');
+      if (!row) throw notFound(id);
+      const errors: FieldError[] = [];
+      if (changes.total !== undefined && changes.total < row.total) {
+        errors.push({ field: 'total', message: `may only grow (now ${row.total})` });
+      }
+      if (changes.end_time !== undefined && changes.end_time <= row.start_time) errors.push(endBeforeStart);
+      if (errors.length > 0) throw SkError.invalid(errors);
+
+      await conn.query(
+        `UPDATE activities SET status = ?, end_time = ?, total = ?, version = version + 1 WHERE id = ?`,
+        [changes.status ?? row.status, changes.end_time ?? row.end_time, changes.total ?? row.total, id],
+      );
+      const updated = await selectRow(conn, id);
+      await conn.commit();
+      return toRecord(updated!);
+    } catch (err) {
+      await conn.rollback().catch(() => {});
+      throw err;
+    } finally {
+      conn.release();
+    }
+  }
+
+  /** Up to `limit` activities after `afterId` whose latest version ZooKeeper does not hold yet, by id. */
+  async unmirrored(afterId: number, limit: number): Promise<ActivityRecord[]> {
+    const [rows] = await this.mysql.query<ActivityRow[]>(
+      `SELECT ${COLUMNS} FROM activities WHERE mirrored_version < version AND id > ? ORDER BY id LIMIT ?`,
+      [afterId, limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Records that ZooKeeper holds `version` (never moving the mark backwards). */
+  async markMirrored(id: number, version: number): Promise<void> {
+    await this.mysql.query('UPDATE activities SET mirrored_version = ? WHERE id = ? AND mirrored_version < ?', [version, id, version]);
+  }
+}
+
+async function selectRow(db: Pool | PoolConnection, id: number, lock: 'FOR UPDATE' | '' = ''): Promise<ActivityRow | undefined> {
+  const [rows] = await db.query<ActivityRow[]>(`SELECT ${COLUMNS} FROM activities WHERE id = ? ${lock}`, [id]);
+  return rows[0];
+}

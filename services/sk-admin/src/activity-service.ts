@@ -1,0 +1,75 @@
+import { Codes, SkError } from '@sk/http';
+import type { ActivityConfig, RedisKeys } from '@sk/seckill';
+import { isRedisReady, type Redis } from '@sk/storage';
+import { isMirrored, type ActivityChanges, type ActivityRecord, type ActivityStore, type NewActivity } from './activities.js';
+import type { MirrorReconciler, MirrorState } from './mirror.js';
+
+/** What operators see of an activity. */
+function activityView(config: ActivityConfig, mirror: MirrorState) {
+  return {
+    activity_id: config.activity_id,
+    name: config.name,
+    product_id: config.product_id,
+    start_time: new Date(config.start_time).toISOString(),
+    end_time: new Date(config.end_time).toISOString(),
+    total: config.total,
+    buy_limit: config.buy_limit,
+    buy_rate: config.buy_rate,
+    status: config.status,
+    version: config.version,
+    mirror,
+  };
+}
+export type ActivityView = ReturnType<typeof activityView>;
+export type LiveActivityView = ActivityView & { sold: number; remaining: number };
+
+const mirrorState = (record: ActivityRecord): MirrorState => (isMirrored(record) ? 'done' : 'pending');
+
+/** Operator use cases on activities: each write is mirrored to ZooKeeper before answering, reads add live sales. */
+export class ActivityService {
+  constructor(
+    private readonly store: ActivityStore,
+    private readonly reconciler: MirrorReconciler,
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async create(input: NewActivity): Promise<ActivityView> {
+    const record = await this.store.create(input);
+    return activityView(record.config, await this.reconciler.mirrorNow(record.config));
+  }
+
+  async update(id: number, changes: ActivityChanges): Promise<ActivityView> {
+    const record = await this.store.update(id, changes);
+    return activityView(record.config, await this.reconciler.mirrorNow(record.config));
+  }
+
+  async get(id: number): Promise<LiveActivityView> {
+    const record = await this.store.require(id);
+    const [sold = 0] = await this.soldCounts([record.config.activity_id]);
+    return liveView(record, sold);
+  }
+
+  async list(): Promise<LiveActivityView[]> {
+    const records = await this.store.list();
+    const sold = await this.soldCounts(records.map((r) => r.config.activity_id));
+    return records.map((record, i) => liveView(record, sold[i] ?? 0));
+  }
+
+  /** Qualifications issued per activity, as sk-core counts them in Redis (a missing key is 0). */
+  private async soldCounts(activityIds: number[]): Promise<number[]> {
+    if (!isRedisReady(this.redis)) throw new SkError(Codes.BUSY, 'sales counters unavailable');
+    try {
+      // One GET per key (auto-pipelined): each activity's keys live in their own hash slot.
+      const values = await Promise.all(activityIds.map((id) => this.redis.get(this.keys.sold(id))));
+      return values.map((v) => Number(v ?? 0));
+    } catch {
+      throw new SkError(Codes.BUSY, 'sales counters unavailable');
+    }
+  }
+}
+
+function liveView(record: ActivityRecord, sold: number): LiveActivityView {
+  const { config } = record;
+  return { ...activityView(config, mirrorState(record)), sold, remaining: Math.max(0, config.total - sold) };
+}

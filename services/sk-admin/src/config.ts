@@ -1,0 +1,16 @@
+import { discoveryEnv, mysqlEnv, redisEnv, serviceEnv, zookeeperEnv, z } from '@sk/config';
+
+export const configSchema = z.object({
+  ...serviceEnv,
+  PORT: serviceEnv.PORT.default(9030),
+  ...mysqlEnv,
+  ...redisEnv,
+  ...zookeeperEnv,
+  ...discoveryEnv,
+  /** Where token keys are fetched; without it, from the `auth` instances found in discovery. */
+  AUTH_URL: z.string().url().optional(),
+  /** How often activities not yet in ZooKeeper are mirrored again. */
+  MIRROR_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
+});
+
+export type Config = z.output<typeof configSchema>;

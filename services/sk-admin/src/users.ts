@@ -1,0 +1,92 @@
+import { hashPassword } from '@sk/identity';
+import type { Pool } from '@sk/storage';
+import type { RowDataPacket } from 'mysql2/promise';
+import { z } from 'zod';
+
+const MAX_USERS_PER_REQUEST = 10_000;
+/** scrypt jobs in flight: one per libuv thread (default 4), so file and DNS work still get a turn. */
+const HASH_CONCURRENCY = 4;
+const ROWS_PER_STATEMENT = 500;
+
+export const newUsersSchema = z
+  .array(
+    z.object({
+      username: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+      password: z.string().min(6).max(128),
+    }),
+  )
+  .min(1)
+  .max(MAX_USERS_PER_REQUEST)
+  .superRefine((users, ctx) => {
+    const firstIndex = new Map<string, number>();
+    users.forEach(({ username }, i) => {
+      const first = firstIndex.get(username);
+      if (first === undefined) firstIndex.set(username, i);
+      else ctx.addIssue({ code: 'custom', path: [i, 'username'], message: `duplicate of users.${first}.username` });
+    });
+  });
+export type NewUser = z.output<typeof newUsersSchema>[number];
+
+export interface CreatedUser {
+  user_id: number;
+  username: string;
+}
+
+interface UserIdRow extends RowDataPacket {
+  id: number;
+  username: string;
+}
+
+/** Shopper accounts in MySQL, created in bulk. */
+export class UserStore {
+  constructor(private readonly mysql: Pool) {}
+
+  /**
+   * Creates the users that do not exist yet (role `user`) and answers every user's id. Idempotent:
+   * an existing username keeps its id and password.
+   */
+  async createMany(users: NewUser[]): Promise<CreatedUser[]> {
+    const existing = await this.idsOf(users.map((u) => u.username));
+    const fresh = users.filter((u) => !existing.has(u.username));
+    const rows = await mapBounded(fresh, HASH_CONCURRENCY, async (u) => [u.username, await hashPassword(u.password), 'user']);
+    for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
+      // A concurrent request may have created some of them meanwhile: theirs stand.
+      await this.mysql.query('INSERT IGNORE INTO users (username, password_hash, roles) VALUES ?', [chunk]);
+    }
+    const created = await this.idsOf(fresh.map((u) => u.username));
+    return users.map(({ username }) => {
+      const id = existing.get(username) ?? created.get(username);
+      if (id === undefined) throw new Error(`user ${username} missing after insert`);
+      return { user_id: id, username };
+    });
+  }
+
+  private async idsOf(usernames: string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    for (const chunk of chunks(usernames, ROWS_PER_STATEMENT)) {
+      const [rows] = await this.mysql.query<UserIdRow[]>('SELECT id, username FROM users WHERE username IN (?)', [chunk]);
+      for (const row of rows) ids.set(row.username, Number(row.id));
+    }
+    return ids;
+  }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `fn` over every item, at most `limit` at a time, results in input order. */
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
