@@ -1,0 +1,109 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { Codes, SkError } from '@sk/http';
+import type { Identity } from '@sk/identity';
+import type { Upstream, Upstreams } from './upstreams.js';
+
+export type HeaderMap = Record<string, string | string[]>;
+
+export interface OutboundRequest {
+  method: string;
+  /** Path and query exactly as the client sent them. */
+  url: string;
+  headers: HeaderMap;
+  body?: Buffer | undefined;
+  /** Overrides the pool's timeouts for a request known to be slow. */
+  timeoutMs?: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: HeaderMap;
+  body: Buffer;
+}
+
+export interface ForwarderLogger {
+  warn(details: object, message: string): void;
+}
+
+// Meaningful for one connection only (RFC 9110 §7.6.1).
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+// Recomputed for the next hop (host, framing) or claims about the client only the gateway may make.
+const NOT_FORWARDED_UP = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip']);
+const NOT_FORWARDED_DOWN = new Set([...HOP_BY_HOP, 'content-length']);
+// Identity headers are the gateway's to set: whatever a client sends under these names is dropped.
+const IDENTITY_PREFIXES = ['x-sk-', 'x-user-'];
+
+const CLIENT_IP_HEADER = 'x-sk-client-ip';
+const USER_ID_HEADER = 'x-sk-user-id';
+const ROLES_HEADER = 'x-sk-roles';
+
+/** The client's headers fit for an upstream, plus the client address and verified identity the gateway vouches for. */
+export function upstreamRequestHeaders(client: IncomingHttpHeaders, context: { clientIp: string; identity?: Identity | undefined }): HeaderMap {
+  const headers = copyHeaders(client, (name) => NOT_FORWARDED_UP.has(name) || IDENTITY_PREFIXES.some((p) => name.startsWith(p)));
+  headers[CLIENT_IP_HEADER] = context.clientIp.startsWith('::ffff:') ? context.clientIp.slice(7) : context.clientIp;
+  if (context.identity) {
+    headers[USER_ID_HEADER] = String(context.identity.userId);
+    headers[ROLES_HEADER] = context.identity.roles.join(',');
+  }
+  return headers;
+}
+
+export function clientResponseHeaders(upstream: IncomingHttpHeaders): HeaderMap {
+  return copyHeaders(upstream, (name) => NOT_FORWARDED_DOWN.has(name));
+}
+
+function copyHeaders(from: IncomingHttpHeaders, dropped: (name: string) => boolean): HeaderMap {
+  // Headers named in Connection are hop-by-hop too.
+  const named = typeof from.connection === 'string' ? from.connection.toLowerCase().split(',').map((t) => t.trim()) : [];
+  const out: HeaderMap = {};
+  for (const [name, value] of Object.entries(from)) {
+    if (value === undefined || dropped(name) || named.includes(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+// Failures where the request never left the gateway, so another instance may take it whatever the method.
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+
+/**
+ * Forwards a request to an instance of a service. An instance that refused the connection is
+ * skipped once for another one; any other failure (timeout, reset, no instance) is a 503/1111,
+ * and so is an upstream's 500, which the contract never lets reach a client.
+ */
+export class Forwarder {
+  constructor(
+    private readonly upstreams: Upstreams,
+    private readonly log: ForwarderLogger,
+  ) {}
+
+  async forward(service: string, request: OutboundRequest): Promise<UpstreamResponse> {
+    let upstream = this.upstreams.pick(service);
+    let retried = false;
+    while (upstream) {
+      try {
+        return await this.send(upstream, request);
+      } catch (err) {
+        this.log.warn({ service, instance: upstream.instance.id, err }, 'upstream request failed');
+        if (retried || !NOT_SENT.has((err as { code?: string }).code ?? '')) break;
+        retried = true;
+        upstream = this.upstreams.pick(service, upstream.instance);
+      }
+    }
+    throw new SkError(Codes.UPSTREAM_UNAVAILABLE, `${service} unavailable`);
+  }
+
+  private async send({ pool }: Upstream, request: OutboundRequest): Promise<UpstreamResponse> {
+    const res = await pool.request({
+      method: request.method as Dispatcher.HttpMethod,
+      path: request.url,
+      headers: request.headers,
+      body: request.body ?? null,
+      ...(request.timeoutMs ? { headersTimeout: request.timeoutMs, bodyTimeout: request.timeoutMs } : {}),
+    });
+    const body = Buffer.from(await res.body.arrayBuffer());
+    if (res.statusCode === 500) throw new Error('upstream answered 500');
+    return { status: res.statusCode, headers: clientResponseHeaders(res.headers), body };
+  }
+}

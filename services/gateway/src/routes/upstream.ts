@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TokenVerifier } from '@sk/identity';
+import { accessFor, identify } from '../identity.js';
+import { upstreamRequestHeaders, type Forwarder } from '../proxy.js';
+
+/** The public routes: every method under each prefix goes to the service behind it. */
+export const UPSTREAM_ROUTES = [
+  { prefix: '/oauth', service: 'auth' },
+  { prefix: '/sec', service: 'sk-app' },
+  { prefix: '/admin', service: 'sk-admin' },
+] as const;
+
+/**
+ * The one exception to the 16 KiB limit and the short upstream timeout: creating up to 10,000
+ * users in one call (each password hashed with scrypt) is a large body and takes minutes.
+ */
+export const BULK_USERS_PATH = '/admin/users';
+export const BULK_USERS_BODY_LIMIT = 4 * 1024 * 1024;
+
+export interface UpstreamRoutesOptions {
+  forwarder: Forwarder;
+  verifier: TokenVerifier;
+  bulkTimeoutMs: number;
+}
+
+/**
+ * Checks identity, then forwards. Bodies are not parsed here: they stay the client's bytes (any
+ * content type, still within the 16 KiB limit) and the upstream validates them.
+ */
+export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs }) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const forwardTo = (service: string, timeoutMs?: number) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?', 1)[0] ?? req.url;
+    const identity = await identify(verifier, accessFor(path), req);
+    const response = await forwarder.forward(service, {
+      method: req.method,
+      url: req.url,
+      // req.ip is the socket's address: the service does not trust proxy headers.
+      headers: upstreamRequestHeaders(req.headers, { clientIp: req.ip, identity }),
+      body: Buffer.isBuffer(req.body) ? req.body : undefined,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
+    return reply.code(response.status).headers(response.headers).send(response.body);
+  };
+
+  for (const { prefix, service } of UPSTREAM_ROUTES) app.all(`${prefix}/*`, forwardTo(service));
+  app.post(BULK_USERS_PATH, { bodyLimit: BULK_USERS_BODY_LIMIT }, forwardTo('sk-admin', bulkTimeoutMs));
+};

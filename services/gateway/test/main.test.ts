@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZookeeperDiscovery } from '@sk/discovery';
+import { ZkSession } from '@sk/zookeeper';
+import { isolate, type Isolation } from '../../../test/support/infra.js';
+import { startService, type RunningService } from '../../../test/support/processes.js';
+import { TokenMint, startFakeUpstream, until, type FakeUpstream } from './fakes.js';
+
+// The real process: config from the environment, self-registration, and token keys fetched from
+// the auth instance found in discovery.
+let iso: Isolation;
+let zk: ZkSession;
+let mint: TokenMint;
+let auth: FakeUpstream;
+let skApp: FakeUpstream;
+let gateway: RunningService;
+
+beforeAll(async () => {
+  iso = isolate('gateway_main');
+  zk = new ZkSession({ hosts: iso.zkHosts });
+  await zk.waitConnected();
+  mint = await TokenMint.create();
+  auth = await startFakeUpstream('auth', zk, iso.zkRoot, mint.jwks);
+  skApp = await startFakeUpstream('sk-app', zk, iso.zkRoot);
+  gateway = await startService('gateway', { ...iso.env, UPSTREAM_TIMEOUT_MS: '2000' });
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await Promise.all([auth?.close(), skApp?.close()]);
+  zk?.close();
+  await iso?.cleanup();
+});
+
+describe('gateway process', () => {
+  it('registers itself in discovery as gateway', async () => {
+    const discovery = new ZookeeperDiscovery(zk, iso.zkRoot);
+    await discovery.watch('gateway');
+    expect(discovery.instances('gateway').map((i) => i.port)).toEqual([gateway.port]);
+  });
+
+  it("verifies tokens with auth's published keys and forwards the user", async () => {
+    const token = await mint.sign(77, ['user']);
+    const res = await fetch(`${gateway.url}/sec/kill`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-sk-user-id': '999' },
+      body: '{"product_id":1}',
+    });
+    expect(res.status).toBe(200);
+    const seen = skApp.seen.at(-1)!;
+    expect(seen.headers['x-sk-user-id']).toBe('77');
+    expect(seen.headers['x-sk-client-ip']).toBe('127.0.0.1');
+    expect(seen.body.toString()).toBe('{"product_id":1}');
+
+    const forged = await fetch(`${gateway.url}/sec/kill`, { method: 'POST', headers: { authorization: `Bearer ${await (await TokenMint.create()).sign(77, ['user'])}` } });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toMatchObject({ code: 1103 });
+  });
+
+  it('leaves discovery when stopped', async () => {
+    const discovery = new ZookeeperDiscovery(zk, iso.zkRoot);
+    await discovery.watch('gateway');
+    await gateway.stop();
+    await until(() => discovery.instances('gateway').length === 0);
+  });
+});
