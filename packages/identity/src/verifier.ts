@@ -55,7 +55,7 @@ export class TokenVerifier {
 
   private async tryVerify(token: string): Promise<{ identity: Identity; exp: number } | 'unknown-key' | null> {
     try {
-      const { payload } = await jwtVerify(token, this.keys!, { issuer: ISSUER, audience: AUDIENCE });
+      const { payload } = await jwtVerify(token, this.keys!, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] });
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success) return null;
       const { sub, username, roles, exp } = claims.data;

@@ -1,0 +1,53 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ZkSession } from '@sk/zookeeper';
+import { ZK_HOSTS, removeTree } from '../../../test/support/infra.js';
+import { until } from '../../../test/support/activities.js';
+import { RoundRobinBalancer, StaticDiscovery, ZookeeperDiscovery } from '../src/index.js';
+
+const root = `/skt/discovery-${process.pid}`;
+afterAll(() => removeTree(root));
+
+describe('ZooKeeper discovery', () => {
+  it('sees instances come and go with their sessions', async () => {
+    const watcherZk = new ZkSession({ hosts: ZK_HOSTS });
+    const watcher = new ZookeeperDiscovery(watcherZk, root);
+    await watcherZk.waitConnected();
+    await watcher.watch('svc');
+    expect(watcher.instances('svc')).toEqual([]);
+
+    const sessions = [new ZkSession({ hosts: ZK_HOSTS }), new ZkSession({ hosts: ZK_HOSTS })];
+    const registries = sessions.map((zk) => new ZookeeperDiscovery(zk, root));
+    await Promise.all(sessions.map((zk) => zk.waitConnected()));
+    await registries[0]!.register({ id: 'a', service: 'svc', host: '127.0.0.1', port: 1001, weight: 1 });
+    await registries[1]!.register({ id: 'b', service: 'svc', host: '127.0.0.1', port: 1002, weight: 3 });
+    await until(() => watcher.instances('svc').length === 2);
+    expect(watcher.instances('svc').map((i) => [i.id, i.port, i.weight]).sort()).toEqual([
+      ['a', 1001, 1],
+      ['b', 1002, 3],
+    ]);
+
+    // A process that dies takes its ephemeral node with it.
+    sessions[1]!.close();
+    await until(() => watcher.instances('svc').length === 1, 15_000);
+    expect(watcher.instances('svc')[0]!.id).toBe('a');
+
+    await registries[0]!.close();
+    await until(() => watcher.instances('svc').length === 0);
+    sessions[0]!.close();
+    await watcher.close();
+    watcherZk.close();
+  });
+});
+
+describe('static discovery and round robin', () => {
+  it('parses the list and takes turns', () => {
+    const d = new StaticDiscovery('auth=127.0.0.1:9019; sk-app=10.0.0.1:9031,10.0.0.2:9131@3');
+    expect(d.instances('auth')).toHaveLength(1);
+    expect(d.instances('sk-app').map((i) => i.weight)).toEqual([1, 3]);
+    expect(d.instances('nope')).toEqual([]);
+    const rr = new RoundRobinBalancer();
+    const picks = Array.from({ length: 4 }, () => rr.pick('sk-app', d.instances('sk-app'))!.host);
+    expect(picks).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.2']);
+    expect(() => new StaticDiscovery('broken')).toThrow(/bad entry/);
+  });
+});
