@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# Infrastructure for ./sk: Redis, MySQL (MariaDB) and ZooKeeper.
+#
+# Sourced by ./sk (it provides the process helpers and `infra_ensure`), or run directly:
+#   scripts/infra.sh start [--test]   ensure all three, print the env to use
+#   scripts/infra.sh stop             stop the private instances ./sk started (never anything else)
+#   scripts/infra.sh status           list the private instances that are running
+#
+# For each of REDIS_URL / MYSQL_URL / ZK_HOSTS: when set and reachable it is used as is; otherwise a
+# private instance is started on 127.0.0.1 with its data under .data/ (or one still running from an
+# earlier start is reused). With --test the machine's own Redis (6379) and MariaDB (3306) are also
+# acceptable before starting private ones.
+#
+# Every process ./sk starts has a pid file .data/run/<name>-<port>.pid holding "<pid> <start time>";
+# the start time (from /proc) guards against acting on a recycled pid.
+
+SK_ROOT="${SK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+SK_DATA="$SK_ROOT/.data"
+SK_RUN="$SK_DATA/run"
+SK_LOGS="$SK_DATA/logs"
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+# Private instances: name port
+SK_REDIS_PORT=16379
+SK_MYSQL_PORT=13306
+SK_ZK_PORT=12181
+SK_INFRA_NAMES=(redis mysql zookeeper)
+
+SK_WAIT_SECS="${SK_WAIT_SECS:-60}"
+
+log() { printf 'sk: %s\n' "$*" >&2; }
+die() { printf 'sk: error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- process helpers
+
+proc_start_time() { # pid -> start time in clock ticks since boot (field 22 of /proc/pid/stat)
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }          # drop "pid (comm) "
+  set -- $stat               # now $1 = state (field 3), start time = field 22 -> $20
+  [ "$1" != Z ] || return 1  # a zombie is dead
+  printf '%s\n' "${20}"
+}
+
+pidfile_pid() { local pid _; read -r pid _ < "$1" 2>/dev/null && printf '%s\n' "$pid"; }
+
+# true when the process recorded in the pid file is still the one we started
+pidfile_alive() {
+  local pid start now
+  [ -f "$1" ] || return 1
+  read -r pid start < "$1" 2>/dev/null || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  now=$(proc_start_time "$pid") || return 1
+  [ -z "$start" ] || [ "$start" = "$now" ]
+}
+
+# spawn NAME PORT LOG CMD... : run CMD detached (own session, no stdin), output appended to LOG,
+# pid recorded in .data/run/NAME-PORT.pid. Extra environment: pass CMD as `env VAR=.. prog ..`.
+# The log of the previous run is kept as LOG.1.
+spawn() {
+  local name=$1 port=$2 logf=$3 pid start
+  shift 3
+  mkdir -p "$SK_RUN" "$(dirname "$logf")"
+  [ ! -s "$logf" ] || mv -f "$logf" "$logf.1"
+  printf '=== %s: starting %s on port %s\n' "$(date '+%F %T')" "$name" "$port" >> "$logf"
+  setsid "$@" >> "$logf" 2>&1 < /dev/null &
+  pid=$!
+  disown "$pid" 2>/dev/null || true   # no job notices when it stops
+  start=$(proc_start_time "$pid" || true)
+  printf '%s %s\n' "$pid" "$start" > "$SK_RUN/$name-$port.pid"
+}
+
+# stop_pidfiles FILE... : TERM every live process (its whole session), KILL after 10 s, remove files
+stop_pidfiles() {
+  local f pid live=() deadline
+  for f in "$@"; do
+    if pidfile_alive "$f"; then
+      pid=$(pidfile_pid "$f")
+      log "stopping $(basename "$f" .pid) (pid $pid)"
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      live+=("$f")
+    fi
+  done
+  deadline=$((SECONDS + 10))
+  while [ ${#live[@]} -gt 0 ] && [ $SECONDS -lt $deadline ]; do
+    sleep 0.2
+    local still=()
+    for f in "${live[@]}"; do pidfile_alive "$f" && still+=("$f"); done
+    live=("${still[@]+"${still[@]}"}")
+  done
+  for f in "${live[@]+"${live[@]}"}"; do
+    pid=$(pidfile_pid "$f")
+    log "$(basename "$f" .pid) (pid $pid) did not stop within 10 s: killing it"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -f "$@"
+}
+
+# all pid files of instances whose process is alive; stale ones are removed. Optional NAME filter.
+live_pidfiles() {
+  local f
+  [ -d "$SK_RUN" ] || return 0
+  for f in "$SK_RUN"/${1:-*}-[0-9]*.pid; do
+    [ -e "$f" ] || continue
+    if pidfile_alive "$f"; then printf '%s\n' "$f"; else rm -f "$f"; fi
+  done
+}
+
+mask_url() { printf '%s\n' "$1" | sed -E 's#(//[^:/@]*):[^@/]*@#\1:***@#'; }
+
+port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+# wait_until SECS WHAT PIDFILE LOG CMD... : poll CMD until it succeeds; fail early if the process died
+wait_until() {
+  local secs=$1 what=$2 pidf=$3 logf=$4 deadline
+  shift 4
+  deadline=$((SECONDS + secs))
+  until "$@" > /dev/null 2>&1; do
+    if [ -n "$pidf" ] && ! pidfile_alive "$pidf"; then
+      log "$what exited during start-up; last lines of $logf:"
+      tail -n 30 "$logf" >&2 || true
+      return 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      log "$what not ready after ${secs} s; last lines of $logf:"
+      tail -n 30 "$logf" >&2 || true
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# ---------------------------------------------------------------- reachability checks
+
+redis_ok() { # URL
+  if command -v redis-cli > /dev/null; then
+    [ "$(timeout 3 redis-cli -u "$1" ping 2>/dev/null)" = PONG ]
+  else # without a client: a Redis answers PING with +PONG (or -NOAUTH when it wants a password)
+    local hp=${1#*://}; hp=${hp##*@}; hp=${hp%%/*}
+    local host=${hp%:*} port=6379
+    [ "$host" = "$hp" ] || port=${hp##*:}
+    timeout 3 bash -c 'exec 3<>/dev/tcp/$0/$1; printf "PING\r\n" >&3; head -c 6 <&3' "$host" "$port" 2>/dev/null \
+      | grep -Eq '^(\+PONG|-NOAUTH)'
+  fi
+}
+
+mysql_ok() { # URL mysql://user[:password]@host[:port][/db][?options]
+  local re='^mysql://([^:@/]*)(:([^@]*))?@([^:/?]+)(:([0-9]+))?'
+  [[ "$1" =~ $re ]] || return 1
+  local user=${BASH_REMATCH[1]} pass=${BASH_REMATCH[3]} host=${BASH_REMATCH[4]} port=${BASH_REMATCH[6]:-3306}
+  pass=$(printf '%b' "${pass//%/\\x}")  # percent-decoding
+  local client
+  client=$(command -v mariadb || command -v mysql || true)
+  if [ -n "$client" ]; then
+    MYSQL_PWD="$pass" timeout 5 "$client" --no-defaults --protocol=TCP --connect-timeout=3 \
+      -h "$host" -P "$port" -u "${user:-root}" -e 'select 1' > /dev/null 2>&1
+  else # without a client: the server speaks first, with its greeting packet
+    [ "$(timeout 3 bash -c 'exec 3<>/dev/tcp/$0/$1; head -c 5 <&3' "$host" "$port" 2>/dev/null | wc -c)" -ge 5 ]
+  fi
+}
+
+zk_ok() { # HOSTS host:port[,host:port...][/chroot]; ready only when `srvr` answers with a Mode: line
+  local hosts=${1%%/*} hp
+  IFS=, read -ra hp <<< "$hosts"
+  for h in "${hp[@]}"; do
+    local host=${h%:*} port=2181
+    [ "$host" = "$h" ] || port=${h##*:}
+    timeout 3 bash -c 'exec 3<>/dev/tcp/$0/$1; printf srvr >&3; cat <&3' "$host" "$port" 2>/dev/null \
+      | grep -q '^Mode:' && return 0
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------- packages
+
+SK_APT_UPDATED=
+apt_install() { # PACKAGE...
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo=$(command -v sudo || die "cannot install $*: not root and no sudo")
+  log "installing $* (apt-get)"
+  if [ -z "$SK_APT_UPDATED" ]; then
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
+    SK_APT_UPDATED=1
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" > "$SK_LOGS/apt.log" 2>&1 \
+    || { tail -n 20 "$SK_LOGS/apt.log" >&2; die "apt-get install $* failed (log: $SK_LOGS/apt.log)"; }
+}
+
+zk_jar=/usr/share/java/zookeeper.jar
+need_binaries() { # NAME... : install the Debian packages of the private instances that are missing
+  local pkgs=() n
+  for n in "$@"; do
+    case $n in
+      redis) command -v redis-server > /dev/null && command -v redis-cli > /dev/null || pkgs+=(redis-server) ;;
+      mysql) command -v mariadbd > /dev/null && command -v mariadb-install-db > /dev/null \
+               && command -v mariadb > /dev/null || pkgs+=(mariadb-server) ;;
+      zookeeper) [ -f "$zk_jar" ] && command -v java > /dev/null || pkgs+=(zookeeper) ;;
+    esac
+  done
+  [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
+}
+
+# ---------------------------------------------------------------- private instances
+
+start_redis() {
+  local dir="$SK_DATA/redis"
+  mkdir -p "$dir"
+  spawn redis "$SK_REDIS_PORT" "$SK_LOGS/redis-$SK_REDIS_PORT.log" \
+    redis-server --bind 127.0.0.1 --port "$SK_REDIS_PORT" --dir "$dir" --appendonly yes --save '' \
+    --daemonize no --logfile '' --maxclients 10000
+}
+
+start_mysql() {
+  local dir="$SK_DATA/mysql" logf="$SK_LOGS/mysql-install.log"
+  if [ ! -d "$dir/mysql" ]; then
+    log "initialising MariaDB data directory $dir"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    mariadb-install-db --no-defaults --datadir="$dir" --user=root \
+      --auth-root-authentication-method=normal --skip-test-db >> "$logf" 2>&1 \
+      || { tail -n 20 "$logf" >&2; rm -rf "$dir"; die "mariadb-install-db failed (log: $logf)"; }
+  fi
+  spawn mysql "$SK_MYSQL_PORT" "$SK_LOGS/mysql-$SK_MYSQL_PORT.log" \
+    mariadbd --no-defaults --datadir="$dir" --user=root --port="$SK_MYSQL_PORT" \
+    --bind-address=127.0.0.1 --socket="$SK_DATA/mysql.sock" --pid-file="$dir/mariadbd.pid" \
+    --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --innodb-buffer-pool-size=128M --max-connections=1000
+}
+
+start_zookeeper() {
+  local dir="$SK_DATA/zookeeper" cp="$SK_DATA/zookeeper/conf" j
+  mkdir -p "$dir/conf"
+  cat > "$dir/conf/zoo.cfg" <<EOF
+tickTime=2000
+dataDir=$dir
+clientPort=$SK_ZK_PORT
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=srvr,ruok,stat
+autopurge.snapRetainCount=3
+autopurge.purgeInterval=1
+EOF
+  cat > "$dir/conf/log4j.properties" <<'EOF'
+log4j.rootLogger=INFO, CONSOLE
+log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender
+log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout
+log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} %-5p [%t] %c{1} - %m%n
+EOF
+  # Debian's zookeeper.jar names its dependencies in its manifest; add a logging binding when present
+  cp="$cp:$zk_jar"
+  for j in /usr/share/java/slf4j-log4j12.jar /usr/share/java/log4j-1.2.jar; do
+    [ -f "$j" ] && cp="$cp:$j"
+  done
+  spawn zookeeper "$SK_ZK_PORT" "$SK_LOGS/zookeeper-$SK_ZK_PORT.log" \
+    java -Xms32m -Xmx256m -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true \
+    -Dzookeeper.admin.enableServer=false -cp "$cp" \
+    org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/conf/zoo.cfg"
+}
+
+# private_ensure NAME PORT CHECK_FN URL : reuse or start the private instance, wait until CHECK_FN URL
+SK_INFRA_STARTED=()   # pid files of the private instances started by this invocation
+private_ensure() {
+  local name=$1 port=$2 check=$3 url=$4 pidf="$SK_RUN/$1-$2.pid"
+  if pidfile_alive "$pidf"; then
+    log "$name: reusing the private instance on port $port (pid $(pidfile_pid "$pidf"))"
+  elif "$check" "$url"; then
+    log "$name: port $port already answers (not started by ./sk, so ./sk down leaves it alone); using it"
+    return 0
+  else
+    port_open 127.0.0.1 "$port" && die "$name: port $port is taken by something that is not a $name"
+    need_binaries "$name"
+    log "$name: starting a private instance on 127.0.0.1:$port (data in .data/$name)"
+    "start_$name"
+    SK_INFRA_STARTED+=("$pidf")
+  fi
+  wait_until "$SK_WAIT_SECS" "$name on port $port" "$pidf" "$SK_LOGS/$name-$port.log" "$check" "$url" \
+    || die "$name did not become ready on 127.0.0.1:$port"
+}
+
+# infra_ensure [--test] : set and export REDIS_URL, MYSQL_URL, ZK_HOSTS
+infra_ensure() {
+  local test_mode="" redis_db=0 mysql_db=seckill
+  if [ "${1:-}" = --test ]; then test_mode=1; redis_db=1; mysql_db=seckill_test; fi
+  mkdir -p "$SK_RUN" "$SK_LOGS"
+
+  if [ -n "${REDIS_URL:-}" ] && redis_ok "$REDIS_URL"; then
+    log "redis: using REDIS_URL=$REDIS_URL"
+  else
+    [ -z "${REDIS_URL:-}" ] || log "redis: REDIS_URL=$REDIS_URL is not reachable"
+    if [ -n "$test_mode" ] && redis_ok "redis://127.0.0.1:6379/$redis_db"; then
+      REDIS_URL="redis://127.0.0.1:6379/$redis_db"
+      log "redis: using the machine's Redis on 127.0.0.1:6379"
+    else
+      REDIS_URL="redis://127.0.0.1:$SK_REDIS_PORT/$redis_db"
+      private_ensure redis "$SK_REDIS_PORT" redis_ok "$REDIS_URL"
+    fi
+  fi
+
+  if [ -n "${MYSQL_URL:-}" ] && mysql_ok "$MYSQL_URL"; then
+    log "mysql: using MYSQL_URL=$(mask_url "$MYSQL_URL")"
+  else
+    [ -z "${MYSQL_URL:-}" ] || log "mysql: MYSQL_URL=$(mask_url "$MYSQL_URL") is not reachable"
+    if [ -n "$test_mode" ] && mysql_ok "mysql://root@127.0.0.1:3306/$mysql_db"; then
+      MYSQL_URL="mysql://root@127.0.0.1:3306/$mysql_db"
+      log "mysql: using the machine's MariaDB on 127.0.0.1:3306"
+    else
+      MYSQL_URL="mysql://root@127.0.0.1:$SK_MYSQL_PORT/$mysql_db"
+      private_ensure mysql "$SK_MYSQL_PORT" mysql_ok "$MYSQL_URL"
+    fi
+  fi
+
+  if [ -n "${ZK_HOSTS:-}" ] && zk_ok "$ZK_HOSTS"; then
+    log "zookeeper: using ZK_HOSTS=$ZK_HOSTS"
+  else
+    [ -z "${ZK_HOSTS:-}" ] || log "zookeeper: ZK_HOSTS=$ZK_HOSTS is not reachable"
+    ZK_HOSTS="127.0.0.1:$SK_ZK_PORT"
+    private_ensure zookeeper "$SK_ZK_PORT" zk_ok "$ZK_HOSTS"
+  fi
+
+  export REDIS_URL MYSQL_URL ZK_HOSTS
+}
+
+infra_pidfiles() { local n; for n in "${SK_INFRA_NAMES[@]}"; do live_pidfiles "$n"; done; }
+
+# ---------------------------------------------------------------- run directly
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  case "${1:-}" in
+    start)
+      infra_ensure "${2:-}"
+      printf 'export REDIS_URL=%q\nexport MYSQL_URL=%q\nexport ZK_HOSTS=%q\n' "$REDIS_URL" "$MYSQL_URL" "$ZK_HOSTS"
+      ;;
+    stop)
+      mapfile -t files < <(infra_pidfiles)
+      [ ${#files[@]} -eq 0 ] || stop_pidfiles "${files[@]}"
+      ;;
+    status)
+      for f in $(infra_pidfiles); do
+        b=$(basename "$f" .pid); printf '%s %s %s\n' "${b%-*}" "${b##*-}" "$(pidfile_pid "$f")"
+      done
+      ;;
+    *) echo "usage: $0 start [--test] | stop | status" >&2; exit 2 ;;
+  esac
+fi
