@@ -1,0 +1,424 @@
+#!/usr/bin/env node
+// Benchmark of the seckill suite (CONTRACT.md §6). Run alone, on an idle machine, with the suite up:
+//   node bench/run.mjs [--gateway URL] [--duration S] [--connections N] [--users N] [--only hello,selling,sold-out]
+// Scenarios: hello (bare fastify ceiling), selling (signed kills while stock lasts), sold-out (kills
+// after the stock is gone). Prints a table and writes bench/results/latest.json; exit 1 when an
+// invariant fails or a scenario could not run.
+import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const SCENARIOS = ['hello', 'selling', 'sold-out'];
+
+const { values: flags } = parseArgs({
+  options: {
+    gateway: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    users: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const env = process.env;
+const settings = {
+  gateway: (flags.gateway ?? env.GATEWAY_URL ?? 'http://127.0.0.1:9090').replace(/\/+$/, ''),
+  duration: Number(flags.duration ?? env.BENCH_DURATION ?? 10),
+  connections: Number(flags.connections ?? env.BENCH_CONNECTIONS ?? 200),
+  users: Number(flags.users ?? env.BENCH_USERS ?? 1000),
+  only: (flags.only ?? env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+  adminUser: env.SK_ADMIN_USER ?? 'admin',
+  adminPassword: env.SK_ADMIN_PASSWORD ?? 'admin123',
+};
+for (const [name, v] of Object.entries({ duration: settings.duration, connections: settings.connections, users: settings.users })) {
+  if (!Number.isInteger(v) || v < 1) fail(`--${name} must be a positive integer`);
+}
+for (const s of settings.only) if (!SCENARIOS.includes(s)) fail(`unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+// Unique per run: names the shoppers and products, and prefixes every nonce.
+const RUN_ID = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+// Cheap way to get the envelope's code without JSON.parse on the hot path.
+const CODE_RE = /"code"\s*:\s*(-?\d+)/;
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (message) => console.error(`[bench] ${message}`);
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers for setup and checks (not on the measured path)
+
+/** JSON call through the gateway; retries a few times on 429 (rate limits are not what we test here). */
+async function api(method, path, { body, token } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(settings.gateway + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => ({}));
+    if (res.status === 429 && attempt < 10) {
+      await sleep(Math.min(5, Number(res.headers.get('retry-after')) || 0.5) * 1000);
+      continue;
+    }
+    return { status: res.status, body: json };
+  }
+}
+
+/** Like api(), but throws unless the HTTP status is the expected one. */
+async function must(expectedStatus, method, path, options) {
+  const res = await api(method, path, options);
+  if (res.status !== expectedStatus) {
+    throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)} (expected ${expectedStatus})`);
+  }
+  return res.body;
+}
+
+/** Runs fn over items with at most `limit` calls in flight, keeping the order of the results. */
+async function mapLimit(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup: admin token, shoppers, a product with an activity
+
+async function login(username, password) {
+  const body = await must(200, 'POST', '/oauth/token', { body: { grant_type: 'password', username, password } });
+  return { username, user_id: body.user_id, access_token: body.access_token, sign_key: body.sign_key };
+}
+
+async function createShoppers(adminToken, count) {
+  const users = Array.from({ length: count }, (_, i) => ({ username: `bench_${RUN_ID}_${i}`, password: 'benchpass' }));
+  const t0 = Date.now();
+  // In small batches: the API takes 10,000 users a call, but bodies must stay under 16 KiB (§2) and
+  // hashing the passwords of a big batch outlasts the gateway's upstream timeout.
+  for (let i = 0; i < users.length; i += 50) {
+    const batch = users.slice(i, i + 50);
+    for (let attempt = 1; ; attempt++) {
+      const res = await api('POST', '/admin/users', { token: adminToken, body: { users: batch } });
+      if (res.status === 201) break;
+      // Creating users is idempotent (an existing username keeps its id), so a 5xx can be retried.
+      if (res.status < 500 || attempt === 3) {
+        throw new Error(`POST /admin/users → ${res.status} ${JSON.stringify(res.body).slice(0, 300)} (expected 201)`);
+      }
+      await sleep(2000);
+    }
+  }
+  log(`created ${count} shoppers in ${Date.now() - t0} ms; logging them in`);
+  const t1 = Date.now();
+  // Bounded concurrency: logins hash passwords, 1000 at once would just queue up in auth.
+  const shoppers = await mapLimit(users, 20, (u) => login(u.username, u.password));
+  log(`logged in ${count} shoppers in ${Date.now() - t1} ms`);
+  return shoppers;
+}
+
+/** Creates a product and an activity on sale now, and waits until shoppers see it with `status`. */
+async function createSale(adminToken, label, total) {
+  const product = await must(201, 'POST', '/admin/products', { token: adminToken, body: { name: `bench ${label} ${RUN_ID}` } });
+  const productId = product.result.product_id;
+  const now = Math.floor(Date.now() / 1000);
+  const activity = await must(201, 'POST', '/admin/activities', {
+    token: adminToken,
+    body: {
+      name: `bench ${label} ${RUN_ID}`,
+      product_id: productId,
+      start_time: now - 60,
+      end_time: now + 3600,
+      total,
+      buy_limit: 1_000_000, // never the limiting factor: we measure stock, not per-user limits
+      buy_rate: 1,
+    },
+  });
+  const activityId = activity.result.activity_id;
+  await waitForStatus(productId, 'on_sale');
+  return { productId, activityId };
+}
+
+/** Polls /sec/info until the activity shows `status` (the contract allows 2 s of propagation). */
+async function waitForStatus(productId, status, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await api('GET', `/sec/info?product_id=${productId}`);
+    if (last.body?.result?.status === status) return true;
+    await sleep(100);
+  }
+  throw new Error(`product ${productId} not ${status} within ${timeoutMs} ms (last: ${last?.status} ${JSON.stringify(last?.body).slice(0, 200)})`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signed kills (CONTRACT §4)
+
+let nonceSeq = 0;
+
+/** Body and headers of one signed POST /sec/kill; fresh nonce and sec_time every time. */
+function signedKill(user, productId) {
+  const nonce = RUN_ID + (nonceSeq++).toString(36).padStart(8, '0'); // ≥ 19 chars, unique in this run
+  const secTime = Date.now();
+  const sign = createHmac('sha256', user.sign_key)
+    .update(`nonce=${nonce}&product_id=${productId}&sec_time=${secTime}&user_id=${user.user_id}`)
+    .digest('hex');
+  return {
+    body: JSON.stringify({ product_id: productId, sec_time: secTime, nonce, sign }),
+    headers: { authorization: `Bearer ${user.access_token}`, 'content-type': 'application/json' },
+  };
+}
+
+const bump = (codes, code) => {
+  codes[code] = (codes[code] ?? 0) + 1;
+};
+
+/** Sends kills (10 at a time) until one answers 1004 sold out; returns the counts per code. */
+async function sellOut(shoppers, productId, maxRequests = 20_000) {
+  const codes = {};
+  let sent = 0;
+  let soldOut = false;
+  const sender = async () => {
+    while (!soldOut && sent < maxRequests) {
+      const { body, headers } = signedKill(shoppers[sent++ % shoppers.length], productId);
+      const res = await fetch(`${settings.gateway}/sec/kill`, { method: 'POST', headers, body });
+      const code = (await res.json().catch(() => ({}))).code ?? `http_${res.status}`;
+      bump(codes, code);
+      if (code === 1004) soldOut = true;
+      else if (code === 1104 || code === 1001) await sleep(50); // back off from limits and busy answers
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, sender));
+  if (!soldOut) throw new Error(`no 1004 after ${sent} kills: ${JSON.stringify(codes)}`);
+  return codes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load runs
+
+/** One autocannon run; `requests` as in autocannon's options (default: GET /). */
+async function load(url, requests) {
+  return autocannon({
+    url,
+    connections: settings.connections,
+    duration: settings.duration,
+    pipelining: 1, // keep-alive, one request in flight per connection
+    ...(requests ? { requests } : {}),
+  });
+}
+
+/** Hammers POST /sec/kill on productId, rotating through the shoppers; counts answers per code. */
+async function hammerKills(shoppers, productId) {
+  const codes = {};
+  let next = 0;
+  const result = await load(settings.gateway, [
+    {
+      method: 'POST',
+      path: '/sec/kill',
+      setupRequest(req) {
+        const { body, headers } = signedKill(shoppers[next++ % shoppers.length], productId);
+        req.body = body;
+        req.headers = headers;
+        return req;
+      },
+      onResponse(status, body) {
+        const m = CODE_RE.exec(body);
+        bump(codes, m ? m[1] : `http_${status}`);
+      },
+    },
+  ]);
+  return { result, codes };
+}
+
+/** The scenario's entry of latest.json from an autocannon result. */
+function summarize(result, codes = {}) {
+  return {
+    requests_per_sec: result.requests.average,
+    requests_total: result.requests.total,
+    latency_ms: { p50: result.latency.p50, p99: result.latency.p99, p99_9: result.latency.p99_9 },
+    codes,
+    non_2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    ratio_to_hello: null,
+    invariants: [],
+  };
+}
+
+async function activityCounts(adminToken, activityId) {
+  const body = await must(200, 'GET', `/admin/activities/${activityId}`, { token: adminToken });
+  const { total, sold, remaining } = body.result;
+  return { total: Number(total), sold: Number(sold), remaining: Number(remaining) };
+}
+
+/** Invariants shared by both sale scenarios (CONTRACT §4 guarantees). */
+function saleInvariants({ total, sold, remaining }, successes, timeouts1108) {
+  return [
+    { name: 'no_oversell', ok: sold <= total, detail: `sold ${sold} <= total ${total} (remaining ${remaining})` },
+    {
+      // Equal unless some answers were 1108, or kills were still in flight when the run stopped.
+      name: 'successes_are_real',
+      ok: successes <= sold,
+      detail: `1002 answers ${successes} <= sold ${sold} (1108 answers: ${timeouts1108})`,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+async function runHello() {
+  const child = fork(fileURLToPath(new URL('./hello.mjs', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('hello server did not start within 10 s')), 10_000);
+      child.once('message', (m) => (clearTimeout(timer), resolve(m.port)));
+      child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`hello server exited (${code})`))));
+    });
+    const result = await load(`http://127.0.0.1:${port}/`);
+    return summarize(result);
+  } finally {
+    child.kill();
+  }
+}
+
+/** Lazily set up once, shared by both sale scenarios (creating and logging in shoppers is slow). */
+let shared;
+async function saleSetup() {
+  if (!shared) {
+    const admin = await login(settings.adminUser, settings.adminPassword);
+    const shoppers = await createShoppers(admin.access_token, settings.users);
+    shared = { adminToken: admin.access_token, shoppers };
+  }
+  return shared;
+}
+
+async function runSelling() {
+  const { adminToken, shoppers } = await saleSetup();
+  const { productId, activityId } = await createSale(adminToken, 'selling', 10_000_000);
+  log(`selling: product ${productId}, activity ${activityId}`);
+  const { result, codes } = await hammerKills(shoppers, productId);
+  await sleep(1000); // let kills in flight when autocannon stopped settle before reading `sold`
+  const counts = await activityCounts(adminToken, activityId);
+  const out = summarize(result, codes);
+  out.activity = { product_id: productId, activity_id: activityId, ...counts };
+  out.invariants = saleInvariants(counts, codes['1002'] ?? 0, codes['1108'] ?? 0);
+  return out;
+}
+
+async function runSoldOut() {
+  const { adminToken, shoppers } = await saleSetup();
+  const { productId, activityId } = await createSale(adminToken, 'sold-out', 100);
+  log(`sold-out: product ${productId}, activity ${activityId}; selling out the 100 items first`);
+  const presale = await sellOut(shoppers, productId);
+  const invariants = [];
+  try {
+    await waitForStatus(productId, 'sold_out');
+    invariants.push({ name: 'info_says_sold_out', ok: true, detail: '/sec/info status sold_out after the 1004' });
+  } catch (err) {
+    invariants.push({ name: 'info_says_sold_out', ok: false, detail: err.message });
+  }
+  const { result, codes } = await hammerKills(shoppers, productId);
+  await sleep(1000);
+  const counts = await activityCounts(adminToken, activityId);
+  const out = summarize(result, codes);
+  out.activity = { product_id: productId, activity_id: activityId, ...counts };
+  out.presale_codes = presale;
+  // Successes over the whole life of the activity: the sell-out phase and the hammering.
+  const successes = (presale['1002'] ?? 0) + (codes['1002'] ?? 0);
+  const timeouts1108 = (presale['1108'] ?? 0) + (codes['1108'] ?? 0);
+  out.invariants = [
+    ...invariants,
+    ...saleInvariants(counts, successes, timeouts1108),
+    { name: 'sold_equals_total', ok: counts.sold === counts.total, detail: `sold ${counts.sold} == total ${counts.total}` },
+  ];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function printTable(scenarios) {
+  const fmt = (n, digits = 0) => (typeof n === 'number' ? n.toFixed(digits) : '-');
+  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'err/timeouts', 'non-2xx', 'vs hello', 'codes']];
+  for (const [name, s] of Object.entries(scenarios)) {
+    if (s.error) {
+      rows.push([name, 'FAILED', '', '', '', '', '', '', '']);
+      continue;
+    }
+    const codes = Object.entries(s.codes).map(([c, n]) => `${c}:${n}`).join(' ');
+    rows.push([
+      name,
+      fmt(s.requests_per_sec),
+      fmt(s.latency_ms.p50, 1),
+      fmt(s.latency_ms.p99, 1),
+      fmt(s.latency_ms.p99_9, 1),
+      `${s.errors}/${s.timeouts}`,
+      String(s.non_2xx),
+      s.ratio_to_hello == null ? '-' : `${(s.ratio_to_hello * 100).toFixed(1)}%`,
+      codes || '-',
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log();
+  for (const r of rows) console.log(r.map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  console.log();
+  for (const [name, s] of Object.entries(scenarios)) {
+    if (s.error) console.log(`FAIL  ${name}: could not run — ${s.error}`);
+    for (const inv of s.invariants ?? []) console.log(`${inv.ok ? 'ok  ' : 'FAIL'}  ${name}: ${inv.name} — ${inv.detail}`);
+  }
+}
+
+async function main() {
+  const runners = { hello: runHello, selling: runSelling, 'sold-out': runSoldOut };
+  const scenarios = {};
+  let failed = false;
+  log(`gateway ${settings.gateway}, ${settings.connections} connections, ${settings.duration} s per scenario, run ${RUN_ID}`);
+  for (const name of SCENARIOS.filter((s) => settings.only.includes(s))) {
+    log(`scenario ${name}`);
+    try {
+      scenarios[name] = await runners[name]();
+    } catch (err) {
+      // Record and go on: one broken scenario should not hide the numbers of the others.
+      failed = true;
+      scenarios[name] = { error: err.message, invariants: [] };
+      log(`scenario ${name} failed: ${err.stack ?? err}`);
+    }
+  }
+
+  const helloRps = scenarios.hello?.requests_per_sec;
+  for (const s of Object.values(scenarios)) {
+    if (!s.error && helloRps) s.ratio_to_hello = Number((s.requests_per_sec / helloRps).toFixed(4));
+  }
+  if (Object.values(scenarios).some((s) => s.invariants.some((inv) => !inv.ok))) failed = true;
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? null, node: process.version },
+    settings: { connections: settings.connections, duration: settings.duration, users: settings.users, gateway: settings.gateway },
+    scenarios,
+  };
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(`${RESULTS_DIR}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+
+  printTable(scenarios);
+  console.log(`\nwritten bench/results/latest.json${failed ? ' — FAILED' : ''}`);
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
