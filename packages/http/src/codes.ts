@@ -35,16 +35,24 @@ export interface FieldError {
   message: string;
 }
 
-/** A refusal or failure that maps to one contract code; thrown anywhere, answered by the error handler. */
+/**
+ * A refusal or failure that maps to one contract code; thrown anywhere, answered by the error
+ * handler. Refusals are the common answer under a crowd, so no stack trace is captured.
+ */
 export class SkError extends Error {
-  constructor(
-    readonly info: CodeInfo,
-    message: string = info.message,
-    readonly errors?: FieldError[],
-    readonly headers?: Record<string, string>,
-  ) {
+  readonly info: CodeInfo;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(info: CodeInfo, message: string = info.message, errors?: FieldError[], headers?: Record<string, string>) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'SkError';
+    this.info = info;
+    this.errors = errors;
+    this.headers = headers;
   }
 
   static invalid(errors: FieldError[]): SkError {

@@ -9,6 +9,7 @@ import { zkPaths } from './keys.js';
  */
 export class ActivityBook extends EventEmitter {
   private byId = new Map<number, ActivityConfig>();
+  private byProduct = new Map<number, ActivityConfig[]>();
   /** activity id → the `total` at which it was seen sold out (a grown total reopens it). */
   private readonly soldOutAt = new Map<number, number>();
   private readonly cache: ChildrenCache;
@@ -44,7 +45,10 @@ export class ActivityBook extends EventEmitter {
       const activity = parseActivity(data);
       if (activity) next.set(activity.activity_id, activity);
     }
+    const byProduct = new Map<number, ActivityConfig[]>();
+    for (const a of next.values()) byProduct.set(a.product_id, [...(byProduct.get(a.product_id) ?? []), a]);
     this.byId = next;
+    this.byProduct = byProduct;
     this.emit('change', next);
   }
 
@@ -61,12 +65,14 @@ export class ActivityBook extends EventEmitter {
    * the one that ended last.
    */
   forProduct(productId: number, now: number): ActivityConfig | undefined {
-    const candidates = this.all().filter((a) => a.product_id === productId);
+    const candidates = this.byProduct.get(productId);
+    if (!candidates) return undefined;
+    if (candidates.length === 1) return candidates[0];
     const rank = (a: ActivityConfig) => {
       const status = this.status(a, now);
       return status === 'on_sale' || status === 'sold_out' ? 0 : status === 'not_started' ? 1 : 2;
     };
-    return candidates.sort((a, b) => rank(a) - rank(b) || (rank(a) === 1 ? a.start_time - b.start_time : b.end_time - a.end_time))[0];
+    return [...candidates].sort((a, b) => rank(a) - rank(b) || (rank(a) === 1 ? a.start_time - b.start_time : b.end_time - a.end_time))[0];
   }
 
   /** Records that the activity sold out at `total`; true when this is news to the instance. */

@@ -1,22 +1,40 @@
 import { loadConfig } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
-import { TokenVerifier, httpJwksSource } from '@sk/identity';
-import { serve } from '@sk/runtime';
+import { authTokenVerifier, serve } from '@sk/runtime';
+import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
+import { createBlockingRedis } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
 import { gatewayConfigSchema } from './config.js';
-import { originOf } from './upstreams.js';
+import { SoldOutShortcut } from './sold-out.js';
 
 const config = loadConfig(gatewayConfigSchema);
 
-// Only the ZooKeeper backend needs a session; it is opened here so startup can wait for it.
-const zk = config.SK_DISCOVERY === 'zookeeper' ? new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS }) : undefined;
+// ZooKeeper serves discovery (in zookeeper mode) and the activities the sold-out shortcut needs.
+const needsZk = config.SK_DISCOVERY === 'zookeeper' || config.SOLD_OUT_AT_GATEWAY === 'on';
+const zk = needsZk ? new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS }) : undefined;
 const discovery = createDiscovery(config, () => zk!);
 await zk?.waitConnected();
 
-const authUrls = () => (config.AUTH_URL ? [config.AUTH_URL] : discovery.instances('auth').map(originOf));
-const verifier = new TokenVerifier(httpJwksSource(authUrls));
+let soldOut: SoldOutShortcut | undefined;
+const subscriber = config.SOLD_OUT_AT_GATEWAY === 'on' ? createBlockingRedis(config.REDIS_URL) : undefined;
+if (zk && subscriber) {
+  const book = new ActivityBook(zk, config.ZK_ROOT);
+  await book.start();
+  void followSoldOut(subscriber, redisKeys(config.REDIS_PREFIX).soldOutChannel, book).catch(() => {});
+  soldOut = new SoldOutShortcut(book);
+}
 
-const app = buildApp({ discovery, verifier, upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS, bulkTimeoutMs: config.ADMIN_BULK_TIMEOUT_MS, logLevel: config.LOG_LEVEL });
-app.addHook('onClose', async () => zk?.close());
+const app = buildApp({
+  discovery,
+  verifier: authTokenVerifier(discovery, config.AUTH_URL),
+  upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  bulkTimeoutMs: config.ADMIN_BULK_TIMEOUT_MS,
+  logLevel: config.LOG_LEVEL,
+  ...(soldOut ? { soldOut } : {}),
+});
+app.addHook('onClose', async () => {
+  subscriber?.disconnect();
+  zk?.close();
+});
 await serve('gateway', app, config, discovery);

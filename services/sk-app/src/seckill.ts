@@ -47,16 +47,18 @@ const refusalByStatus = {
  */
 export class Seckill {
   private readonly now: () => number;
+  /** Derived signing keys, kept: one HMAC less per attempt. */
+  private readonly signKeys = new Map<number, string>();
 
   constructor(private readonly deps: SeckillDeps) {
     this.now = deps.now ?? Date.now;
   }
 
   async kill(userId: number, req: KillRequest): Promise<Qualification> {
-    const { book, relay, nonces, secret, secTimeWindowMs } = this.deps;
+    const { book, relay, nonces, secTimeWindowMs } = this.deps;
     const now = this.now();
     const signed = { nonce: req.nonce, product_id: req.product_id, sec_time: req.sec_time, user_id: userId };
-    if (!verifyRequestSignature(signKeyFor(secret, userId), signed, req.sign)) {
+    if (!verifyRequestSignature(this.signKeyOf(userId), signed, req.sign)) {
       throw new SkError(Codes.BAD_SIGNATURE, 'signature invalid');
     }
     if (Math.abs(now - req.sec_time) > secTimeWindowMs) throw new SkError(Codes.BAD_SIGNATURE, 'sec_time out of window');
@@ -102,6 +104,16 @@ export class Seckill {
     const { book } = this.deps;
     if (sold >= a.total) book.markSoldOut(a.activity_id, a.total);
     return shopperView(a, now, book.isSoldOut(a) ? Math.max(sold, a.total) : sold);
+  }
+
+  private signKeyOf(userId: number): string {
+    let key = this.signKeys.get(userId);
+    if (!key) {
+      if (this.signKeys.size >= 1_000_000) this.signKeys.clear();
+      key = signKeyFor(this.deps.secret, userId);
+      this.signKeys.set(userId, key);
+    }
+    return key;
   }
 
   private activityOf(productId: number): ActivityConfig {

@@ -13,6 +13,7 @@ import {
 
 const QUALIFY = loadLua(new URL('../lua/qualify.lua', import.meta.url));
 const RATE_SCALE = 1_000_000;
+const ANNOUNCE_EVERY_MS = 1_000;
 
 export interface QualifierOptions {
   secret: string;
@@ -33,6 +34,7 @@ export function randomDraw(rate: number): boolean {
 export class Qualifier {
   private readonly now: () => number;
   private readonly draw: (rate: number) => boolean;
+  private readonly announced = new Map<number, { total: number; at: number }>();
 
   constructor(
     private readonly redis: Redis,
@@ -58,6 +60,7 @@ export class Qualifier {
       case 'ended':
         return { id: req.id, code: 1106 };
       case 'sold_out':
+        this.announceSoldOut(activity.activity_id, activity.total, now);
         return { id: req.id, code: 1004 };
       case 'on_sale':
         break;
@@ -82,10 +85,22 @@ export class Qualifier {
       [this.keys.sold(activity.activity_id), this.keys.bought(activity.activity_id), this.keys.wins(activity.activity_id)],
       [activity.total, activity.buy_limit, req.user_id, picked, JSON.stringify(qualification)],
     )) as [number, number];
-    if (sold >= activity.total && this.book.markSoldOut(activity.activity_id, activity.total)) {
-      // Every sk-app and sk-core learns it and answers the crowd from memory from now on.
-      this.redis.publish(this.keys.soldOutChannel, soldOutMessage(activity.activity_id, activity.total)).catch(() => {});
+    if (sold >= activity.total) {
+      this.book.markSoldOut(activity.activity_id, activity.total);
+      this.announceSoldOut(activity.activity_id, activity.total, now);
     }
     return code === 1002 ? { id: req.id, code, result: qualification } : { id: req.id, code };
+  }
+
+  /**
+   * Tells every gateway, sk-app and sk-core, which then answer the crowd from memory: at once for
+   * a new total, then at most once a second while attempts keep coming, so an instance that
+   * started after the sale ended learns it too.
+   */
+  private announceSoldOut(activityId: number, total: number, now: number): void {
+    const last = this.announced.get(activityId);
+    if (last && last.total === total && now - last.at < ANNOUNCE_EVERY_MS) return;
+    this.announced.set(activityId, { total, at: now });
+    this.redis.publish(this.keys.soldOutChannel, soldOutMessage(activityId, total)).catch(() => {});
   }
 }

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenVerifier } from '@sk/identity';
+import { Codes, envelope } from '@sk/http';
 import { accessFor, identify } from '../identity.js';
+import type { SoldOutShortcut } from '../sold-out.js';
 import { upstreamRequestHeaders, type Forwarder } from '../proxy.js';
 
 /** The public routes: every method under each prefix goes to the service behind it. */
@@ -17,23 +19,29 @@ export const UPSTREAM_ROUTES = [
 export const BULK_USERS_PATH = '/admin/users';
 export const BULK_USERS_BODY_LIMIT = 4 * 1024 * 1024;
 
+export const KILL_PATH = '/sec/kill';
+
 export interface UpstreamRoutesOptions {
   forwarder: Forwarder;
   verifier: TokenVerifier;
   bulkTimeoutMs: number;
+  soldOut?: SoldOutShortcut | undefined;
 }
 
 /**
  * Checks identity, then forwards. Bodies are not parsed here: they stay the client's bytes (any
  * content type, still within the 16 KiB limit) and the upstream validates them.
  */
-export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs }) => {
+export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut }) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const forwardTo = (service: string, timeoutMs?: number) => async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?', 1)[0] ?? req.url;
     const identity = await identify(verifier, accessFor(path), req);
+    if (soldOut && path === KILL_PATH && req.method === 'POST' && soldOut.isSoldOut(req.body)) {
+      return reply.code(Codes.SOLD_OUT.status).send(envelope(Codes.SOLD_OUT));
+    }
     const response = await forwarder.forward(service, {
       method: req.method,
       url: req.url,

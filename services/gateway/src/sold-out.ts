@@ -1,0 +1,28 @@
+import type { ActivityBook } from '@sk/seckill';
+
+/**
+ * Answers a purchase attempt on a sold-out product at the gateway, from memory (activities from
+ * ZooKeeper, sold-out news from sk-core over Redis pub/sub): the crowd that comes after the sale
+ * costs no hop to sk-app. Anything else, or any doubt, goes on to sk-app.
+ */
+export class SoldOutShortcut {
+  constructor(
+    private readonly book: ActivityBook,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** True when `body` (a raw `/sec/kill` body) names a product whose activity is known sold out. */
+  isSoldOut(body: unknown): boolean {
+    if (!Buffer.isBuffer(body)) return false;
+    let productId: unknown;
+    try {
+      productId = (JSON.parse(body.toString('utf8')) as { product_id?: unknown } | null)?.product_id;
+    } catch {
+      return false;
+    }
+    if (typeof productId !== 'number' || !Number.isInteger(productId)) return false;
+    const now = this.now();
+    const activity = this.book.forProduct(productId, now);
+    return activity !== undefined && this.book.status(activity, now) === 'sold_out';
+  }
+}
