@@ -2,3 +2,4 @@ export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type 
 export { createService, BODY_LIMIT, REDACT, type ServiceOptions, type SkFastify } from './server.js';
 export { listenAndServe } from './lifecycle.js';
 export type { FastifyPluginAsyncZod as SkPlugin } from 'fastify-type-provider-zod';
+export { Registry, Counter, Gauge, Histogram } from 'prom-client';

@@ -6,8 +6,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
  * by route, method and HTTP status, with a latency histogram. The registry is the app's own, so
  * services can add their metrics to it and tests can build many apps in one process.
  */
-export function installMetrics(app: FastifyInstance, service: string): Registry {
-  const registry = new Registry();
+export function installMetrics(app: FastifyInstance, service: string, registry: Registry = new Registry()): Registry {
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({

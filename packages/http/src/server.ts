@@ -33,6 +33,8 @@ export interface ServiceOptions {
   /** Readiness of the service's dependencies; `/health` answers 503 while it returns false. */
   ready?: () => boolean | Promise<boolean>;
   trustProxy?: boolean;
+  /** The registry `/metrics` serves, when the service made it before the app to add its own metrics. */
+  registry?: Registry;
 }
 
 /** Redacted everywhere: credentials must never reach a log line. */
@@ -103,7 +105,7 @@ export function createService(opts: ServiceOptions): SkFastify {
     return reply.code(ok ? 200 : 503).send(envelope(ok ? Codes.OK : Codes.BUSY, { service: opts.name }, ok ? 'ok' : 'not ready'));
   });
 
-  app.decorate('metrics', installMetrics(app, opts.name));
+  app.decorate('metrics', installMetrics(app, opts.name, opts.registry));
   return app as unknown as SkFastify;
 }
 

@@ -62,7 +62,7 @@ export class Upstreams {
     let pool = byOrigin.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
-        connections: this.opts.connections ?? 128,
+        connections: this.opts.connections ?? 512,
         pipelining: 1,
         connectTimeout: this.opts.timeoutMs,
         headersTimeout: this.opts.timeoutMs,

@@ -1,4 +1,4 @@
-import { createService, type SkFastify } from '@sk/http';
+import { createService, type Registry, type SkFastify } from '@sk/http';
 import type { TokenVerifier } from '@sk/identity';
 import { secRoutes } from './routes/sec.js';
 import type { Seckill } from './seckill.js';
@@ -8,10 +8,11 @@ export interface AppDeps {
   verifier: TokenVerifier;
   ready: () => boolean;
   logLevel?: string;
+  registry?: Registry;
 }
 
 export function buildApp(deps: AppDeps): SkFastify {
-  const app = createService({ name: 'sk-app', logLevel: deps.logLevel ?? 'info', ready: deps.ready });
+  const app = createService({ name: 'sk-app', logLevel: deps.logLevel ?? 'info', ready: deps.ready, ...(deps.registry ? { registry: deps.registry } : {}) });
   app.register(secRoutes, { seckill: deps.seckill, verifier: deps.verifier });
   return app;
 }

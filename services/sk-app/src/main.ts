@@ -4,7 +4,9 @@ import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
 import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
+import { Registry } from '@sk/http';
 import { buildApp } from './app.js';
+import { relayMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 import { NonceStore } from './nonces.js';
 import { RelayClient } from './relay.js';
@@ -20,10 +22,13 @@ const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
 const log = pino({ name: 'sk-app', level: config.LOG_LEVEL });
 
+const registry = new Registry();
+const metrics = relayMetrics(registry, () => relay);
 const relay = new RelayClient(redis, createBlockingRedis(config.REDIS_URL), keys, log, {
   instanceId: instanceId('sk-app', config),
   timeoutMs: config.RELAY_TIMEOUT_MS,
   maxPending: config.RELAY_MAX_PENDING,
+  observe: metrics.observe,
 });
 const seckill = new Seckill({
   book,
@@ -40,6 +45,7 @@ const app = buildApp({
   verifier: authTokenVerifier(discovery, config.AUTH_URL),
   ready: () => isRedisReady(redis) && book.loaded,
   logLevel: config.LOG_LEVEL,
+  registry,
 });
 
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));

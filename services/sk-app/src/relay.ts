@@ -10,6 +10,8 @@ export interface RelayOptions {
   timeoutMs: number;
   maxPending: number;
   now?: () => number;
+  /** Told how long each attempt waited for sk-core, in seconds, and how it ended. */
+  observe?: (seconds: number, code: number) => void;
 }
 
 type Attempt = Omit<RelayRequest, 'id' | 'reply_to' | 'deadline'>;
@@ -62,6 +64,13 @@ export class RelayClient {
    * may still have succeeded: /sec/result knows), or 1001 when too many wait already.
    */
   async send(attempt: Attempt, trace?: Record<string, string>): Promise<RelayOutcome> {
+    const started = performance.now();
+    const outcome = await this.relay(attempt, trace);
+    this.opts.observe?.((performance.now() - started) / 1000, outcome.code);
+    return outcome;
+  }
+
+  private async relay(attempt: Attempt, trace?: Record<string, string>): Promise<RelayOutcome> {
     const id = randomUUID();
     if (this.waiters.size >= this.opts.maxPending) return { id, code: 1001 };
     const request: RelayRequest = {

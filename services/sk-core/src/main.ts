@@ -3,7 +3,9 @@ import { serve } from '@sk/runtime';
 import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
+import { Registry } from '@sk/http';
 import { buildApp } from './app.js';
+import { batchMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 import { Qualifier } from './qualifier.js';
 import { RelayWorker } from './relay-worker.js';
@@ -16,11 +18,13 @@ const zk = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_S
 const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
 
-const app = buildApp({ logLevel: config.LOG_LEVEL, ready: () => isRedisReady(redis) && book.loaded });
+const registry = new Registry();
+const { observe } = batchMetrics(registry);
+const app = buildApp({ logLevel: config.LOG_LEVEL, ready: () => isRedisReady(redis) && book.loaded, registry });
 const qualifier = new Qualifier(redis, book, keys, { secret: config.SK_SECRET });
 const workers = Array.from(
   { length: config.CORE_WORKERS },
-  () => new RelayWorker(createBlockingRedis(config.REDIS_URL), redis, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE }),
+  () => new RelayWorker(createBlockingRedis(config.REDIS_URL), redis, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe }),
 );
 
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));

@@ -7,6 +7,8 @@ export interface RelayWorkerOptions {
   batchSize: number;
   /** Seconds a pop blocks before the loop looks at `stop` again. */
   popTimeoutS?: number;
+  /** Told each batch's size and how long deciding and answering it took, in seconds. */
+  observe?: (size: number, seconds: number) => void;
 }
 
 /** How long a reply list may outlive its sk-app instance. */
@@ -45,7 +47,11 @@ export class RelayWorker {
     while (this.running) {
       try {
         const batch = await popBatch(this.blocking, this.keys.requests, this.opts.batchSize, this.opts.popTimeoutS ?? 1);
-        if (batch.length > 0) await this.handle(batch);
+        if (batch.length > 0) {
+          const started = performance.now();
+          await this.handle(batch);
+          this.opts.observe?.(batch.length, (performance.now() - started) / 1000);
+        }
       } catch (err) {
         this.log.warn({ err }, 'relay pop failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
