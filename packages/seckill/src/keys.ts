@@ -11,7 +11,8 @@ export function redisKeys(prefix: string) {
     bought: (activityId: number) => `${tag(activityId)}:bought`,
     /** Hash user id → the user's latest qualification (JSON), what `/sec/result` answers. */
     wins: (activityId: number) => `${tag(activityId)}:wins`,
-    nonce: (userId: number, nonce: string) => `${prefix}nonce:${userId}:${nonce}`,
+    /** A used nonce, in the activity's slot so the Lua step claims it with the purchase. */
+    nonce: (activityId: number, userId: number, nonce: string) => `${tag(activityId)}:nonce:${userId}:${nonce}`,
     requests: `${prefix}relay:requests`,
     replies: (instanceId: string) => `${prefix}relay:replies:${instanceId}`,
     soldOutChannel: `${prefix}events:sold-out`,

@@ -7,6 +7,10 @@ export const relayRequestSchema = z.object({
   user_id: z.number().int().positive(),
   activity_id: z.number().int().positive(),
   product_id: z.number().int().positive(),
+  /** The shopper's single-use nonce, claimed by sk-core in the same atomic step as the purchase. */
+  nonce: z.string().min(1).max(64),
+  /** How long the nonce must stay claimed: as long as its `sec_time` can pass the window check. */
+  nonce_ttl_ms: z.number().int().positive(),
   /** ms since epoch after which the caller has given up: sk-core drops it without moving stock. */
   deadline: z.number().int(),
   /** B3 trace context, so sk-core's span joins the caller's trace. */

@@ -8,7 +8,6 @@ import { Registry } from '@sk/http';
 import { buildApp } from './app.js';
 import { relayMetrics } from './metrics.js';
 import { readConfig } from './config.js';
-import { NonceStore } from './nonces.js';
 import { RelayClient } from './relay.js';
 import { Seckill } from './seckill.js';
 import { SoldCounts } from './sold-counts.js';
@@ -33,7 +32,6 @@ const relay = new RelayClient(redis, createBlockingRedis(config.REDIS_URL), keys
 const seckill = new Seckill({
   book,
   relay,
-  nonces: new NonceStore(redis, keys, 2 * config.SEC_TIME_WINDOW_MS + 1_000),
   soldCounts: new SoldCounts(redis, keys),
   redis,
   keys,

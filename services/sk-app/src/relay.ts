@@ -23,6 +23,7 @@ type Attempt = Omit<RelayRequest, 'id' | 'reply_to' | 'deadline'>;
 export class RelayClient {
   private readonly waiters = new Map<string, { resolve: (r: RelayOutcome) => void; timer: NodeJS.Timeout }>();
   private readonly replyList: string;
+  private outbox: { id: string; json: string }[] = [];
   private running = false;
   private done: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -87,13 +88,23 @@ export class RelayClient {
       }, this.opts.timeoutMs);
       this.waiters.set(id, { resolve, timer });
     });
-    try {
-      await this.redis.lpush(this.keys.requests, JSON.stringify(request));
-    } catch (err) {
-      this.settle({ id, code: 1001 });
-      this.log.warn({ err }, 'relay push failed');
-    }
+    this.enqueue(id, JSON.stringify(request));
     return outcome;
+  }
+
+  /** Attempts of one event-loop turn leave in one LPUSH. */
+  private enqueue(id: string, json: string): void {
+    this.outbox.push({ id, json });
+    if (this.outbox.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    this.redis.lpush(this.keys.requests, ...batch.map((item) => item.json)).catch((err: unknown) => {
+      this.log.warn({ err, size: batch.length }, 'relay push failed');
+      for (const { id } of batch) this.settle({ id, code: 1001 });
+    });
   }
 
   private settle(reply: RelayOutcome): void {

@@ -10,7 +10,6 @@ import {
   type RedisKeys,
 } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
-import type { NonceStore } from './nonces.js';
 import type { RelayClient } from './relay.js';
 import type { SoldCounts } from './sold-counts.js';
 
@@ -24,7 +23,6 @@ export interface KillRequest {
 export interface SeckillDeps {
   book: ActivityBook;
   relay: RelayClient;
-  nonces: NonceStore;
   soldCounts: SoldCounts;
   redis: Redis;
   keys: RedisKeys;
@@ -42,8 +40,8 @@ const refusalByStatus = {
 
 /**
  * The shopper's side of a sale. Everything that can be answered from memory is (signature, clock
- * window, activity state, known sold-out); only a plausible attempt costs a nonce claim and a
- * trip through the relay to sk-core.
+ * window, activity state, known sold-out); only a plausible attempt costs a trip through the
+ * relay to sk-core.
  */
 export class Seckill {
   private readonly now: () => number;
@@ -55,7 +53,7 @@ export class Seckill {
   }
 
   async kill(userId: number, req: KillRequest): Promise<Qualification> {
-    const { book, relay, nonces, secTimeWindowMs } = this.deps;
+    const { book, relay, secTimeWindowMs } = this.deps;
     const now = this.now();
     const signed = { nonce: req.nonce, product_id: req.product_id, sec_time: req.sec_time, user_id: userId };
     if (!verifyRequestSignature(this.signKeyOf(userId), signed, req.sign)) {
@@ -65,9 +63,14 @@ export class Seckill {
     const activity = this.activityOf(req.product_id);
     const status = book.status(activity, now);
     if (status !== 'on_sale') throw new SkError(refusalByStatus[status]);
-    if (!(await nonces.claim(userId, req.nonce))) throw new SkError(Codes.BAD_SIGNATURE, 'nonce already used');
-
-    const outcome = await relay.send({ user_id: userId, activity_id: activity.activity_id, product_id: activity.product_id });
+    // The nonce is claimed by sk-core in the same atomic step as the purchase: no extra trip here.
+    const outcome = await relay.send({
+      user_id: userId,
+      activity_id: activity.activity_id,
+      product_id: activity.product_id,
+      nonce: req.nonce,
+      nonce_ttl_ms: 2 * secTimeWindowMs + 1_000,
+    });
     if (outcome.code === Codes.SECKILL_SUCCESS.code && 'result' in outcome && outcome.result) return outcome.result;
     if (outcome.code === Codes.SOLD_OUT.code) book.markSoldOut(activity.activity_id, activity.total);
     throw new SkError(codeInfo(outcome.code) ?? Codes.BUSY);

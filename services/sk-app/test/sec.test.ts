@@ -7,7 +7,6 @@ import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
 import { testTokens } from '../../../test/support/tokens.js';
 import { buildApp } from '../src/app.js';
-import { NonceStore } from '../src/nonces.js';
 import { RelayClient } from '../src/relay.js';
 import { Seckill } from '../src/seckill.js';
 import { SoldCounts } from '../src/sold-counts.js';
@@ -57,7 +56,6 @@ beforeAll(async () => {
   const seckill = new Seckill({
     book,
     relay,
-    nonces: new NonceStore(redis, keys, 61_000),
     soldCounts: new SoldCounts(redis, keys, 0),
     redis,
     keys,
@@ -113,14 +111,28 @@ describe('/sec/kill refusals', () => {
     expect(await redis.llen(keys.requests)).toBe(0);
   });
 
-  it('ends a relayed attempt nobody answers in 1108, and refuses its nonce again', async () => {
+  it('ends a relayed attempt nobody answers in 1108; the nonce travels for sk-core to claim', async () => {
     const body = signed(7, 1);
     const first = await kill(7, body);
     expect([first.statusCode, first.json().code]).toEqual([504, 1108]);
     const request = JSON.parse((await redis.rpop(keys.requests))!);
-    expect(request).toMatchObject({ user_id: 7, activity_id: 11, product_id: 1, reply_to: keys.replies('sk-app-test') });
-    const replay = await kill(7, body);
-    expect(replay.json().code).toBe(1110);
+    expect(request).toMatchObject({
+      user_id: 7,
+      activity_id: 11,
+      product_id: 1,
+      nonce: body.nonce,
+      nonce_ttl_ms: 61_000,
+      reply_to: keys.replies('sk-app-test'),
+    });
+  });
+
+  it('passes sk-core\'s refusal of a reused nonce on as 403/1110', async () => {
+    const pending = kill(22, signed(22, 1));
+    let raw: string | null = null;
+    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
+    await redis.lpush(JSON.parse(raw!).reply_to, JSON.stringify({ id: JSON.parse(raw!).id, code: 1110 }));
+    const res = await pending;
+    expect([res.statusCode, res.json().code]).toEqual([403, 1110]);
   });
 
   it('takes the user from the token, never from the body', async () => {

@@ -5,6 +5,7 @@ import {
   qualificationToken,
   soldOutMessage,
   type ActivityBook,
+  type ActivityConfig,
   type Qualification,
   type RedisKeys,
   type RelayReply,
@@ -28,8 +29,8 @@ export function randomDraw(rate: number): boolean {
 }
 
 /**
- * Decides one purchase attempt: activity state from memory, then one atomic Lua step that checks
- * stock and the user's count together and records the qualification.
+ * Decides purchase attempts: activity state from memory, then one atomic Lua step per activity
+ * and batch that checks stock and each user's count together and records the qualifications.
  */
 export class Qualifier {
   private readonly now: () => number;
@@ -46,26 +47,91 @@ export class Qualifier {
     this.draw = opts.draw ?? randomDraw;
   }
 
-  /** The answer for a request, or `null` when its caller has given up (nothing moves then). */
+  /** The answer for one request, or `null` when its caller has given up (nothing moves then). */
   async qualify(req: RelayRequest): Promise<RelayReply | null> {
+    const [reply] = await this.qualifyBatch([req]);
+    return reply ?? null;
+  }
+
+  /**
+   * Answers a batch, in order: what memory can refuse is refused at once, the rest takes one Lua
+   * step per activity. `null` for requests whose callers have given up: nothing moves for them.
+   */
+  async qualifyBatch(reqs: RelayRequest[]): Promise<(RelayReply | null)[]> {
     const now = this.now();
-    if (now > req.deadline) return null;
-    const activity = this.book.get(req.activity_id);
-    if (!activity || activity.product_id !== req.product_id) return { id: req.id, code: 1003 };
+    const replies: (RelayReply | null)[] = new Array(reqs.length).fill(null);
+    const attempts = new Map<number, { activity: ActivityConfig; at: number[] }>();
+    reqs.forEach((req, i) => {
+      if (now > req.deadline) return;
+      const activity = this.book.get(req.activity_id);
+      const refusal = this.refusal(req, activity, now);
+      if (refusal || !activity) {
+        replies[i] = { id: req.id, code: refusal ?? 1003 };
+        return;
+      }
+      const group = attempts.get(activity.activity_id) ?? { activity, at: [] };
+      group.at.push(i);
+      attempts.set(activity.activity_id, group);
+    });
+    await Promise.all(
+      [...attempts.values()].map(async ({ activity, at }) => {
+        const decided = await this.decide(activity, at.map((i) => reqs[i]!), now);
+        at.forEach((i, k) => (replies[i] = decided[k]!));
+      }),
+    );
+    return replies;
+  }
+
+  /** The code memory alone can answer with, if any. */
+  private refusal(req: RelayRequest, activity: ActivityConfig | undefined, now: number): number | undefined {
+    if (!activity || activity.product_id !== req.product_id) return 1003;
     switch (this.book.status(activity, now)) {
       case 'disabled':
-        return { id: req.id, code: 1107 };
+        return 1107;
       case 'not_started':
-        return { id: req.id, code: 1105 };
+        return 1105;
       case 'ended':
-        return { id: req.id, code: 1106 };
+        return 1106;
       case 'sold_out':
         this.announceSoldOut(activity.activity_id, activity.total, now);
-        return { id: req.id, code: 1004 };
+        return 1004;
       case 'on_sale':
-        break;
+        return undefined;
     }
-    const qualification: Qualification = {
+  }
+
+  /** One atomic Lua step for attempts on one activity. */
+  private async decide(activity: ActivityConfig, reqs: RelayRequest[], now: number): Promise<RelayReply[]> {
+    const id = activity.activity_id;
+    const qualifications = reqs.map((req) => this.qualification(req, now));
+    const answers = (await evalScript(
+      this.redis,
+      QUALIFY,
+      [this.keys.sold(id), this.keys.bought(id), this.keys.wins(id), ...reqs.map((req) => this.keys.nonce(id, req.user_id, req.nonce))],
+      [
+        activity.total,
+        activity.buy_limit,
+        ...reqs.flatMap((req, k) => [
+          req.user_id,
+          this.draw(activity.buy_rate) ? '1' : '0',
+          JSON.stringify(qualifications[k]),
+          req.nonce_ttl_ms,
+        ]),
+      ],
+    )) as number[];
+    const sold = answers[reqs.length]!;
+    if (sold >= activity.total) {
+      this.book.markSoldOut(id, activity.total);
+      this.announceSoldOut(id, activity.total, now);
+    }
+    return reqs.map((req, k) => {
+      const code = answers[k]!;
+      return code === 1002 ? { id: req.id, code, result: qualifications[k]! } : { id: req.id, code };
+    });
+  }
+
+  private qualification(req: RelayRequest, now: number): Qualification {
+    return {
       product_id: req.product_id,
       activity_id: req.activity_id,
       user_id: req.user_id,
@@ -78,18 +144,6 @@ export class Qualifier {
         request_id: req.id,
       }),
     };
-    const picked = this.draw(activity.buy_rate) ? '1' : '0';
-    const [code, sold] = (await evalScript(
-      this.redis,
-      QUALIFY,
-      [this.keys.sold(activity.activity_id), this.keys.bought(activity.activity_id), this.keys.wins(activity.activity_id)],
-      [activity.total, activity.buy_limit, req.user_id, picked, JSON.stringify(qualification)],
-    )) as [number, number];
-    if (sold >= activity.total) {
-      this.book.markSoldOut(activity.activity_id, activity.total);
-      this.announceSoldOut(activity.activity_id, activity.total, now);
-    }
-    return code === 1002 ? { id: req.id, code, result: qualification } : { id: req.id, code };
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { popBatch, type Redis } from '@sk/storage';
-import { relayRequestSchema, type RedisKeys, type RelayReply } from '@sk/seckill';
+import { relayRequestSchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
 import type { Qualifier } from './qualifier.js';
 
 export interface RelayWorkerOptions {
@@ -60,38 +60,38 @@ export class RelayWorker {
   }
 
   async handle(batch: string[]): Promise<void> {
-    const replies = await Promise.all(batch.map((raw) => this.decide(raw)));
-    const byList = new Map<string, string[]>();
-    for (const reply of replies) {
-      if (!reply) continue;
-      const list = byList.get(reply.to) ?? [];
-      list.push(JSON.stringify(reply.reply));
-      byList.set(reply.to, list);
+    const requests = batch.flatMap((raw) => this.parse(raw));
+    let replies: (RelayReply | null)[];
+    try {
+      replies = await this.qualifier.qualifyBatch(requests);
+    } catch (err) {
+      // The Lua steps may or may not have run: callers learn the truth from /sec/result.
+      this.log.error({ err, size: requests.length }, 'qualification failed');
+      replies = requests.map((req) => ({ id: req.id, code: 1108 }));
     }
+    const byList = new Map<string, string[]>();
+    requests.forEach((req, i) => {
+      const reply = replies[i];
+      if (!reply) return;
+      const list = byList.get(req.reply_to) ?? [];
+      list.push(JSON.stringify(reply));
+      byList.set(req.reply_to, list);
+    });
     await Promise.all(
-      [...byList].map(([to, items]) => this.redis.multi().lpush(to, ...items).expire(to, REPLY_TTL_S).exec()),
+      // Auto-pipelined: every caller's replies and their expiry leave in one write.
+      [...byList].flatMap(([to, items]) => [this.redis.lpush(to, ...items), this.redis.expire(to, REPLY_TTL_S)]),
     );
   }
 
-  private async decide(raw: string): Promise<{ to: string; reply: RelayReply } | null> {
+  private parse(raw: string): RelayRequest[] {
     let parsed;
     try {
       parsed = relayRequestSchema.safeParse(JSON.parse(raw));
     } catch {
       parsed = null;
     }
-    if (!parsed?.success) {
-      this.log.warn({ raw: raw.slice(0, 200) }, 'dropping malformed relay request');
-      return null;
-    }
-    const req = parsed.data;
-    try {
-      const reply = await this.qualifier.qualify(req);
-      return reply ? { to: req.reply_to, reply } : null;
-    } catch (err) {
-      // The Lua step may or may not have run: the caller learns the truth from /sec/result.
-      this.log.error({ err, id: req.id }, 'qualification failed');
-      return { to: req.reply_to, reply: { id: req.id, code: 1108 } };
-    }
+    if (parsed?.success) return [parsed.data];
+    this.log.warn({ raw: raw.slice(0, 200) }, 'dropping malformed relay request');
+    return [];
   }
 }

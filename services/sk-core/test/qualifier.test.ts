@@ -31,6 +31,8 @@ function request(activityId: number, userId: number, overrides: Partial<RelayReq
     user_id: userId,
     activity_id: activityId,
     product_id: activityId,
+    nonce: `n-${Math.random().toString(36).slice(2)}`,
+    nonce_ttl_ms: 61_000,
     deadline: Date.now() + 10_000,
     ...overrides,
   };
@@ -79,6 +81,35 @@ describe('the atomic qualification step', () => {
     const other = new Qualifier(redis, book, keys, { secret: 'o'.repeat(32), now: () => reply!.result!.token_time });
     const again = await other.qualify({ ...request(7, 8), id: 'x' });
     expect(again!.result!.token).not.toBe(reply!.result!.token);
+  });
+
+  it('takes a nonce once, whatever the concurrency, and moves nothing for a replay', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    const replays = await Promise.all(Array.from({ length: 50 }, () => q.qualify(request(7, 600, { nonce: 'same-nonce-1' }))));
+    const codes = replays.map((r) => r!.code);
+    expect(codes.filter((c) => c === 1002)).toHaveLength(1);
+    expect(codes.filter((c) => c === 1110)).toHaveLength(49);
+    expect(await redis.hget(keys.bought(7), '600')).toBe('1');
+    expect(await redis.pttl(keys.nonce(7, 600, 'same-nonce-1'))).toBeGreaterThan(59_000);
+    // Another user may use the same string: nonces are per user.
+    expect((await q.qualify(request(7, 601, { nonce: 'same-nonce-1' })))!.code).toBe(1002);
+  });
+
+  it('decides a mixed batch in order, one Lua step per activity', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    const batch = [
+      ...Array.from({ length: 5 }, () => request(2, 77)),
+      request(2, 78, { nonce: 'dup-nonce-1' }),
+      request(2, 78, { nonce: 'dup-nonce-1' }),
+      request(7, 79, { deadline: Date.now() - 1 }),
+      request(99, 80),
+      request(7, 81),
+    ];
+    const replies = await q.qualifyBatch(batch);
+    expect(replies.map((r) => r?.code ?? null)).toEqual([1002, 1002, 1002, 1006, 1006, 1002, 1110, null, 1003, 1002]);
+    expect(replies.map((r) => r?.id ?? null)).toEqual(batch.map((r, i) => (i === 7 ? null : r.id)));
+    expect(await redis.hget(keys.bought(2), '77')).toBe('3');
+    expect(await redis.hget(keys.bought(7), '79')).toBeNull();
   });
 
   it('moves nothing when the draw does not pick the attempt', async () => {
