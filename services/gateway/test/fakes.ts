@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import { ZookeeperDiscovery, type ServiceInstance } from '@sk/discovery';
-import { AUDIENCE, ISSUER } from '@sk/identity';
 import type { ZkSession } from '@sk/zookeeper';
 
 /** What a fake upstream saw of one request. */
@@ -74,37 +73,5 @@ export async function registerDeadInstance(service: string, port: number, zk: Zk
   return discovery;
 }
 
-/** Signs access tokens the way auth does (EdDSA, issuer sk-auth, audience seckill). */
-export class TokenMint {
-  private constructor(
-    private readonly privateKey: CryptoKey,
-    readonly jwks: JSONWebKeySet,
-    private readonly kid: string,
-  ) {}
-
-  static async create(kid = 'test-key'): Promise<TokenMint> {
-    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-    const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
-    return new TokenMint(privateKey, { keys: [jwk] }, kid);
-  }
-
-  sign(userId: number, roles: string[], expiresAt: number | string = '5m'): Promise<string> {
-    return new SignJWT({ username: `user${userId}`, roles })
-      .setProtectedHeader({ alg: 'EdDSA', kid: this.kid })
-      .setSubject(String(userId))
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(expiresAt)
-      .sign(this.privateKey);
-  }
-}
-
-/** Polls `condition` until it holds (discovery changes arrive through ZooKeeper watches). */
-export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { TokenMint } from '../../../test/support/tokens.js';
+export { until } from '../../../test/support/activities.js';

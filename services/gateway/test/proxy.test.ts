@@ -172,7 +172,7 @@ describe('identity', () => {
 
   it('refuses /sec/kill and /sec/result without a valid token (401/1103), forwarding nothing', async () => {
     const otherMint = await TokenMint.create();
-    const tokens = [undefined, 'not.a.token', await mint.sign(42, ['user'], Math.floor(Date.now() / 1000) - 60), await otherMint.sign(42, ['user'])];
+    const tokens = [undefined, 'not.a.token', await mint.sign(42, ['user'], { expiresAt: Math.floor(Date.now() / 1000) - 60 }), await otherMint.sign(42, ['user'])];
     for (const url of ['/sec/kill', '/sec/result?product_id=1']) {
       for (const token of tokens) {
         const res = await app.inject({ method: url === '/sec/kill' ? 'POST' : 'GET', url, headers: { ...spoofed, ...(token ? { authorization: `Bearer ${token}` } : {}) } });

@@ -1,31 +1,19 @@
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { AUDIENCE, ISSUER, TokenVerifier } from '@sk/identity';
 import { parseActivity, zkPaths, type ActivityConfig } from '@sk/seckill';
 import { MIGRATIONS_DIR, createMysql, createRedis, migrate, type Pool, type Redis } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import type { RowDataPacket } from 'mysql2/promise';
 import { isolate, type Isolation } from '../../../test/support/infra.js';
+import { TokenMint } from '../../../test/support/tokens.js';
 import { buildApp } from '../src/app.js';
 
-const KID = 'test-key';
-
-/** An Ed25519 key of the test's own standing in for auth's: tokens it signs, a verifier that trusts it. */
+/** Tokens for the admin API: an operator's, a shopper's, and a signer for others. */
 export async function testTokens() {
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: KID, alg: 'EdDSA', use: 'sig' };
-  const jwks = { keys: [jwk] };
-  const sign = (userId: number, username: string, roles: string[], issuer = ISSUER) =>
-    new SignJWT({ username, roles })
-      .setProtectedHeader({ alg: 'EdDSA', kid: KID })
-      .setSubject(String(userId))
-      .setIssuer(issuer)
-      .setAudience(AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime('10m')
-      .sign(privateKey);
+  const mint = await TokenMint.create();
+  const sign = (userId: number, username: string, roles: string[], issuer?: string) =>
+    mint.sign(userId, roles, { username, expiresAt: '10m', ...(issuer ? { issuer } : {}) });
   return {
-    jwks,
-    verifier: new TokenVerifier(async () => jwks),
+    jwks: mint.jwks,
+    verifier: mint.verifier(),
     admin: await sign(1, 'admin', ['admin', 'user']),
     shopper: await sign(2, 'user2', ['user']),
     sign,

@@ -5,7 +5,7 @@ import { createBlockingRedis, createRedis, type Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
 import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
-import { testTokens } from '../../../test/support/tokens.js';
+import { TokenMint } from '../../../test/support/tokens.js';
 import { buildApp } from '../src/app.js';
 import { RelayClient } from '../src/relay.js';
 import { Seckill } from '../src/seckill.js';
@@ -27,7 +27,7 @@ let redis: Redis;
 let zk: ZkSession;
 let book: ActivityBook;
 let relay: RelayClient;
-let tokens: Awaited<ReturnType<typeof testTokens>>;
+let tokens: TokenMint;
 let app: ReturnType<typeof buildApp>;
 
 function signed(userId: number, productId: number, overrides: Record<string, unknown> = {}) {
@@ -45,7 +45,7 @@ async function kill(userId: number | null, body: Record<string, unknown>) {
 beforeAll(async () => {
   redis = createRedis(iso.redisUrl);
   ({ zk, book } = await bookWith(iso.zkRoot, activities));
-  tokens = await testTokens();
+  tokens = await TokenMint.create();
   // No sk-core runs here: whatever reaches the relay waits its bounded time and ends in 1108.
   relay = new RelayClient(redis, createBlockingRedis(iso.redisUrl), keys, pino({ level: 'silent' }), {
     instanceId: 'sk-app-test',
