@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark of the seckill suite (CONTRACT.md §6). Run alone, on an idle machine, with the suite up:
-//   node bench/run.mjs [--gateway URL] [--duration S] [--connections N] [--users N] [--only hello,selling,sold-out]
+//   node bench/run.mjs [--gateway URL] [--duration S] [--warmup S] [--connections N] [--users N] [--only hello,selling,sold-out]
 // Scenarios: hello (bare fastify ceiling), selling (signed kills while stock lasts), sold-out (kills
 // after the stock is gone). Prints a table and writes bench/results/latest.json; exit 1 when an
 // invariant fails or a scenario could not run.
@@ -18,6 +18,7 @@ const { values: flags } = parseArgs({
   options: {
     gateway: { type: 'string' },
     duration: { type: 'string' },
+    warmup: { type: 'string' },
     connections: { type: 'string' },
     users: { type: 'string' },
     only: { type: 'string' },
@@ -27,12 +28,15 @@ const env = process.env;
 const settings = {
   gateway: (flags.gateway ?? env.GATEWAY_URL ?? 'http://127.0.0.1:9090').replace(/\/+$/, ''),
   duration: Number(flags.duration ?? env.BENCH_DURATION ?? 10),
+  // Unmeasured load before each scenario, so the services' JIT is warm when measuring starts.
+  warmup: Number(flags.warmup ?? env.BENCH_WARMUP ?? 3),
   connections: Number(flags.connections ?? env.BENCH_CONNECTIONS ?? 200),
   users: Number(flags.users ?? env.BENCH_USERS ?? 1000),
   only: (flags.only ?? env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
   adminUser: env.SK_ADMIN_USER ?? 'admin',
   adminPassword: env.SK_ADMIN_PASSWORD ?? 'admin123',
 };
+if (!Number.isInteger(settings.warmup) || settings.warmup < 0) fail('--warmup must be a whole number of seconds');
 for (const [name, v] of Object.entries({ duration: settings.duration, connections: settings.connections, users: settings.users })) {
   if (!Number.isInteger(v) || v < 1) fail(`--${name} must be a positive integer`);
 }
@@ -210,18 +214,18 @@ async function sellOut(shoppers, productId, maxRequests = 20_000) {
 // Load runs
 
 /** One autocannon run; `requests` as in autocannon's options (default: GET /). */
-async function load(url, requests) {
+async function load(url, requests, duration = settings.duration) {
   return autocannon({
     url,
     connections: settings.connections,
-    duration: settings.duration,
+    duration,
     pipelining: 1, // keep-alive, one request in flight per connection
     ...(requests ? { requests } : {}),
   });
 }
 
 /** Hammers POST /sec/kill on productId, rotating through the shoppers; counts answers per code. */
-async function hammerKills(shoppers, productId) {
+async function hammerKills(shoppers, productId, duration = settings.duration) {
   const codes = {};
   let next = 0;
   const result = await load(settings.gateway, [
@@ -239,8 +243,13 @@ async function hammerKills(shoppers, productId) {
         bump(codes, m ? m[1] : `http_${status}`);
       },
     },
-  ]);
+  ], duration);
   return { result, codes };
+}
+
+/** Unmeasured load first: what the scenario measures is the warm suite. */
+async function warmUp(run) {
+  if (settings.warmup > 0) await run(settings.warmup);
 }
 
 /** The scenario's entry of latest.json from an autocannon result. */
@@ -290,7 +299,9 @@ async function runHello() {
       child.once('message', (m) => (clearTimeout(timer), resolve(m.port)));
       child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`hello server exited (${code})`))));
     });
-    const result = await load(`http://127.0.0.1:${port}/`);
+    const url = `http://127.0.0.1:${port}/`;
+    await warmUp((seconds) => load(url, undefined, seconds));
+    const result = await load(url);
     return summarize(result);
   } finally {
     child.kill();
@@ -312,6 +323,7 @@ async function runSelling() {
   const { adminToken, shoppers } = await saleSetup();
   const { productId, activityId } = await createSale(adminToken, 'selling', 10_000_000);
   log(`selling: product ${productId}, activity ${activityId}`);
+  await warmUp((seconds) => hammerKills(shoppers, productId, seconds));
   const { result, codes } = await hammerKills(shoppers, productId);
   await sleep(1000); // let kills in flight when autocannon stopped settle before reading `sold`
   const counts = await activityCounts(adminToken, activityId);
@@ -333,6 +345,7 @@ async function runSoldOut() {
   } catch (err) {
     invariants.push({ name: 'info_says_sold_out', ok: false, detail: err.message });
   }
+  await warmUp((seconds) => hammerKills(shoppers, productId, seconds));
   const { result, codes } = await hammerKills(shoppers, productId);
   await sleep(1000);
   const counts = await activityCounts(adminToken, activityId);
@@ -410,7 +423,7 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? null, node: process.version },
-    settings: { connections: settings.connections, duration: settings.duration, users: settings.users, gateway: settings.gateway },
+    settings: { connections: settings.connections, duration: settings.duration, warmup: settings.warmup, users: settings.users, gateway: settings.gateway },
     scenarios,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
