@@ -1,4 +1,5 @@
 import type { ZkSession } from '@sk/zookeeper';
+import { ConsulDiscovery } from './consul.js';
 import { StaticDiscovery } from './static.js';
 import type { Discovery } from './types.js';
 import { ZookeeperDiscovery } from './zookeeper.js';
@@ -6,12 +7,15 @@ import { ZookeeperDiscovery } from './zookeeper.js';
 export { serviceInstanceSchema, type Discovery, type ServiceInstance, type Balancer } from './types.js';
 export { ZookeeperDiscovery } from './zookeeper.js';
 export { StaticDiscovery } from './static.js';
-export { RoundRobinBalancer } from './balancer.js';
+export { ConsulDiscovery, type ConsulDiscoveryOptions } from './consul.js';
+export { SmoothWeightedBalancer } from './balancer.js';
 
 export interface DiscoveryConfig {
   SK_DISCOVERY: 'zookeeper' | 'static' | 'consul';
   SK_STATIC_INSTANCES: string;
   ZK_ROOT: string;
+  /** The Consul agent; by default the local one, where Consul expects every node to run it. */
+  CONSUL_URL?: string | undefined;
 }
 
 /** The backend named by `SK_DISCOVERY`. */
@@ -22,6 +26,6 @@ export function createDiscovery(config: DiscoveryConfig, zk: () => ZkSession): D
     case 'zookeeper':
       return new ZookeeperDiscovery(zk(), config.ZK_ROOT);
     case 'consul':
-      throw new Error('SK_DISCOVERY=consul is not available yet; use zookeeper or static');
+      return new ConsulDiscovery(config.CONSUL_URL ?? 'http://127.0.0.1:8500');
   }
 }

@@ -25,5 +25,9 @@ export interface Discovery {
 
 /** Picks one instance per call; issue-specific policies (weights, breakers) plug in here. */
 export interface Balancer {
-  pick(service: string, instances: readonly ServiceInstance[]): ServiceInstance | undefined;
+  /**
+   * One of `instances` (the service's whole current list, so state can follow it) for which
+   * `usable` holds, e.g. one whose circuit breaker lets requests through; undefined when none does.
+   */
+  pick(service: string, instances: readonly ServiceInstance[], usable?: (instance: ServiceInstance) => boolean): ServiceInstance | undefined;
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ZkSession } from '@sk/zookeeper';
 import { ZK_HOSTS, removeTree } from '../../../test/support/infra.js';
 import { until } from '../../../test/support/activities.js';
-import { RoundRobinBalancer, StaticDiscovery, ZookeeperDiscovery } from '../src/index.js';
+import { SmoothWeightedBalancer, StaticDiscovery, ZookeeperDiscovery } from '../src/index.js';
 
 const root = `/skt/discovery-${process.pid}`;
 afterAll(() => removeTree(root));
@@ -39,15 +39,15 @@ describe('ZooKeeper discovery', () => {
   });
 });
 
-describe('static discovery and round robin', () => {
-  it('parses the list and takes turns', () => {
+describe('static discovery', () => {
+  it('parses the list, weights included', () => {
     const d = new StaticDiscovery('auth=127.0.0.1:9019; sk-app=10.0.0.1:9031,10.0.0.2:9131@3');
     expect(d.instances('auth')).toHaveLength(1);
     expect(d.instances('sk-app').map((i) => i.weight)).toEqual([1, 3]);
     expect(d.instances('nope')).toEqual([]);
-    const rr = new RoundRobinBalancer();
-    const picks = Array.from({ length: 4 }, () => rr.pick('sk-app', d.instances('sk-app'))!.host);
-    expect(picks).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.2']);
+    const balancer = new SmoothWeightedBalancer();
+    const picks = Array.from({ length: 4 }, () => balancer.pick('sk-app', d.instances('sk-app'))!.host);
+    expect(picks).toEqual(['10.0.0.2', '10.0.0.1', '10.0.0.2', '10.0.0.2']);
     expect(() => new StaticDiscovery('broken')).toThrow(/bad entry/);
   });
 });

@@ -1,7 +1,9 @@
-import { RoundRobinBalancer, type Balancer, type Discovery } from '@sk/discovery';
+import { SmoothWeightedBalancer, type Balancer, type Discovery } from '@sk/discovery';
 import { createService, type SkFastify } from '@sk/http';
 import type { TokenVerifier } from '@sk/identity';
-import { Forwarder } from './proxy.js';
+import { BreakerFactory, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
+import { RequestLimits, type LimitsConfig } from './limits.js';
+import { Forwarder, sendOver } from './proxy.js';
 import type { SoldOutShortcut } from './sold-out.js';
 import { UPSTREAM_ROUTES, upstreamRoutes } from './routes/upstream.js';
 import { Upstreams } from './upstreams.js';
@@ -12,21 +14,32 @@ export interface GatewayDeps {
   balancer?: Balancer;
   /** Bound on each upstream request (see UPSTREAM_TIMEOUT_MS). */
   upstreamTimeoutMs: number;
+  /** Settings of each upstream instance's circuit breaker. */
+  breakers?: BreakerOptions;
   /** For the bulk user import; defaults to ten minutes. */
   bulkTimeoutMs?: number;
   logLevel?: string;
+  /** Rate limits (deploy/gateway-limits.json); none when absent. */
+  limits?: LimitsConfig;
   /** Answers sold-out attempts without a hop; off when absent. */
   soldOut?: SoldOutShortcut;
 }
 
 /** The gateway: its own /health, and /oauth, /sec, /admin forwarded after the identity check. */
-export function buildApp({ discovery, verifier, balancer = new RoundRobinBalancer(), upstreamTimeoutMs, bulkTimeoutMs = 600_000, logLevel, soldOut }: GatewayDeps): SkFastify {
+export function buildApp(deps: GatewayDeps): SkFastify {
+  const { discovery, verifier, balancer = new SmoothWeightedBalancer(), upstreamTimeoutMs, bulkTimeoutMs = 600_000, logLevel, soldOut } = deps;
   const app = createService({ name: 'gateway', logLevel, ready: () => discovery.connected });
-  const upstreams = new Upstreams(discovery, balancer, { timeoutMs: upstreamTimeoutMs });
+  const breakers = new BreakerFactory(deps.breakers ?? DEFAULT_BREAKER_OPTIONS, app.metrics, app.log);
+  const upstreams = new Upstreams(discovery, balancer, breakers, sendOver, { timeoutMs: upstreamTimeoutMs });
   const forwarder = new Forwarder(upstreams, app.log);
+  const limits = deps.limits && new RequestLimits(deps.limits, app.metrics);
+  const sweeper = limits && setInterval(() => limits.sweep(), 10_000).unref();
 
   app.addHook('onReady', () => upstreams.watch(UPSTREAM_ROUTES.map((r) => r.service)));
-  app.addHook('onClose', () => upstreams.close());
-  app.register(upstreamRoutes, { forwarder, verifier, bulkTimeoutMs, soldOut });
+  app.addHook('onClose', () => {
+    clearInterval(sweeper);
+    return upstreams.close();
+  });
+  app.register(upstreamRoutes, { forwarder, verifier, bulkTimeoutMs, soldOut, limits });
   return app;
 }

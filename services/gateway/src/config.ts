@@ -1,6 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { discoveryEnv, redisEnv, serviceEnv, z, zookeeperEnv } from '@sk/config';
 
-export const gatewayConfigSchema = z.object({
+export const configSchema = z.object({
   ...serviceEnv,
   PORT: serviceEnv.PORT.default(9090),
   ...zookeeperEnv,
@@ -10,10 +11,24 @@ export const gatewayConfigSchema = z.object({
   SOLD_OUT_AT_GATEWAY: z.enum(['on', 'off']).default('on'),
   // Longer than sk-app's relay wait, so a slow seckill is answered by sk-app's own 1108, not by us.
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  // Each upstream instance's circuit breaker: opens above this error rate once the window holds
+  // the minimum volume, and lets one probe through after the reset time.
+  BREAKER_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
+  BREAKER_VOLUME: z.coerce.number().int().min(1).default(20),
+  BREAKER_RESET_MS: z.coerce.number().int().positive().default(5_000),
+  BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
+  // Rate limits (deploy/gateway-limits.json by default); `off` for none at all.
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  GATEWAY_LIMITS_FILE: z.string().min(1).default(fileURLToPath(new URL('../../../deploy/gateway-limits.json', import.meta.url))),
+  // Proxies (IPs/CIDRs, comma-separated) whose X-Forwarded-For is believed; replaces the file's list.
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .optional(),
   // Creating many users hashes each password: that one route may take minutes.
   ADMIN_BULK_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   // Where the token keys come from; by default any auth instance found in discovery.
   AUTH_URL: z.string().url().optional(),
 });
 
-export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfig = z.output<typeof configSchema>;

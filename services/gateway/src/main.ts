@@ -5,10 +5,12 @@ import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
 import { createBlockingRedis } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
-import { gatewayConfigSchema } from './config.js';
+import { configSchema } from './config.js';
+import { loadLimits } from './limits.js';
 import { SoldOutShortcut } from './sold-out.js';
 
-const config = loadConfig(gatewayConfigSchema);
+const config = loadConfig(configSchema);
+const limits = config.RATE_LIMITS === 'on' ? loadLimits(config.GATEWAY_LIMITS_FILE, config.TRUSTED_PROXIES) : undefined;
 
 // ZooKeeper serves discovery (in zookeeper mode) and the activities the sold-out shortcut needs.
 const needsZk = config.SK_DISCOVERY === 'zookeeper' || config.SOLD_OUT_AT_GATEWAY === 'on';
@@ -29,9 +31,16 @@ const app = buildApp({
   discovery,
   verifier: authTokenVerifier(discovery, config.AUTH_URL),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  breakers: {
+    errorThresholdPercentage: config.BREAKER_ERROR_PERCENT,
+    volumeThreshold: config.BREAKER_VOLUME,
+    resetTimeoutMs: config.BREAKER_RESET_MS,
+    windowMs: config.BREAKER_WINDOW_MS,
+  },
   bulkTimeoutMs: config.ADMIN_BULK_TIMEOUT_MS,
   logLevel: config.LOG_LEVEL,
   ...(soldOut ? { soldOut } : {}),
+  ...(limits ? { limits } : {}),
 });
 app.addHook('onClose', async () => {
   subscriber?.disconnect();

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { Codes, SkError } from '@sk/http';
 import type { Identity } from '@sk/identity';
-import type { Upstream, Upstreams } from './upstreams.js';
+import type { Upstreams } from './upstreams.js';
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -64,13 +64,40 @@ function copyHeaders(from: IncomingHttpHeaders, dropped: (name: string) => boole
   return out;
 }
 
-// Failures where the request never left the gateway, so another instance may take it whatever the method.
-const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+// Failures where the request never left the gateway (refused, or held back by an open breaker),
+// so another instance may take it whatever the method.
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'EOPENBREAKER']);
 
 /**
- * Forwards a request to an instance of a service. An instance that refused the connection is
- * skipped once for another one; any other failure (timeout, reset, no instance) is a 503/1111,
- * and so is an upstream's 500, which the contract never lets reach a client.
+ * A 5xx answer: a failure of the instance for its breaker ("failures of the system are 5xx",
+ * CONTRACT §2), though still the answer the client gets unless it is a 500.
+ */
+export class UpstreamFailure extends Error {
+  constructor(readonly response: UpstreamResponse) {
+    super(`upstream answered ${response.status}`);
+  }
+}
+
+/** Sends a request over an instance's pool; rejects on a 5xx answer so its breaker counts it. */
+export async function sendOver(pool: Pool, request: OutboundRequest): Promise<UpstreamResponse> {
+  const res = await pool.request({
+    method: request.method as Dispatcher.HttpMethod,
+    path: request.url,
+    headers: request.headers,
+    body: request.body ?? null,
+    ...(request.timeoutMs ? { headersTimeout: request.timeoutMs, bodyTimeout: request.timeoutMs } : {}),
+  });
+  const body = Buffer.from(await res.body.arrayBuffer());
+  const response = { status: res.statusCode, headers: clientResponseHeaders(res.headers), body };
+  if (res.statusCode >= 500) throw new UpstreamFailure(response);
+  return response;
+}
+
+/**
+ * Forwards a request to an instance of a service through its breaker. An instance that refused
+ * the connection, or whose breaker just refused, is skipped once for another one; any other
+ * failure (timeout, reset, no instance left) is a 503/1111, and so is an upstream's 500, which
+ * the contract never lets reach a client.
  */
 export class Forwarder {
   constructor(
@@ -83,8 +110,9 @@ export class Forwarder {
     let retried = false;
     while (upstream) {
       try {
-        return await this.send(upstream, request);
+        return await upstream.breaker.fire(request);
       } catch (err) {
+        if (err instanceof UpstreamFailure && err.response.status !== 500) return err.response;
         this.log.warn({ service, instance: upstream.instance.id, err }, 'upstream request failed');
         if (retried || !NOT_SENT.has((err as { code?: string }).code ?? '')) break;
         retried = true;
@@ -92,18 +120,5 @@ export class Forwarder {
       }
     }
     throw new SkError(Codes.UPSTREAM_UNAVAILABLE, `${service} unavailable`);
-  }
-
-  private async send({ pool }: Upstream, request: OutboundRequest): Promise<UpstreamResponse> {
-    const res = await pool.request({
-      method: request.method as Dispatcher.HttpMethod,
-      path: request.url,
-      headers: request.headers,
-      body: request.body ?? null,
-      ...(request.timeoutMs ? { headersTimeout: request.timeoutMs, bodyTimeout: request.timeoutMs } : {}),
-    });
-    const body = Buffer.from(await res.body.arrayBuffer());
-    if (res.statusCode === 500) throw new Error('upstream answered 500');
-    return { status: res.statusCode, headers: clientResponseHeaders(res.headers), body };
   }
 }

@@ -1,11 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RoundRobinBalancer, ZookeeperDiscovery } from '@sk/discovery';
+import { SmoothWeightedBalancer, ZookeeperDiscovery } from '@sk/discovery';
+import { Registry } from '@sk/http';
 import type { SkFastify } from '@sk/http';
 import { TokenVerifier } from '@sk/identity';
 import { ZkSession } from '@sk/zookeeper';
 import { isolate, type Isolation } from '../../../test/support/infra.js';
 import { freePort } from '../../../test/support/processes.js';
 import { buildApp } from '../src/app.js';
+import { BreakerFactory, DEFAULT_BREAKER_OPTIONS } from '../src/breakers.js';
+import { sendOver } from '../src/proxy.js';
 import { Upstreams } from '../src/upstreams.js';
 import { registerDeadInstance, startFakeUpstream, until, type FakeUpstream } from './fakes.js';
 
@@ -121,7 +124,8 @@ describe('upstream failures', () => {
 
 describe('Upstreams', () => {
   it('closes the pool of an instance that left discovery', async () => {
-    const upstreams = new Upstreams(discovery, new RoundRobinBalancer(), { timeoutMs: 1_000 });
+    const breakers = new BreakerFactory(DEFAULT_BREAKER_OPTIONS, new Registry(), { warn() {} });
+    const upstreams = new Upstreams(discovery, new SmoothWeightedBalancer(), breakers, sendOver, { timeoutMs: 1_000 });
     try {
       const a = await fake('sk-app');
       await seenInstances(1);
@@ -133,6 +137,7 @@ describe('Upstreams', () => {
       await seenInstances(0);
       expect(upstreams.pick('sk-app')).toBeUndefined();
       expect(picked?.pool.closed).toBe(true);
+      expect(picked?.breaker.isShutdown).toBe(true);
     } finally {
       await upstreams.close();
     }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenVerifier } from '@sk/identity';
 import { Codes, envelope } from '@sk/http';
 import { accessFor, identify } from '../identity.js';
+import type { RequestLimits } from '../limits.js';
 import type { SoldOutShortcut } from '../sold-out.js';
 import { upstreamRequestHeaders, type Forwarder } from '../proxy.js';
 
@@ -26,27 +27,31 @@ export interface UpstreamRoutesOptions {
   verifier: TokenVerifier;
   bulkTimeoutMs: number;
   soldOut?: SoldOutShortcut | undefined;
+  /** Rate limits; none when absent. */
+  limits?: RequestLimits | undefined;
 }
 
 /**
- * Checks identity, then forwards. Bodies are not parsed here: they stay the client's bytes (any
+ * Checks rate limits and identity, then forwards. Bodies are not parsed here: they stay the client's bytes (any
  * content type, still within the 16 KiB limit) and the upstream validates them.
  */
-export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut }) => {
+export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut, limits }) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const forwardTo = (service: string, timeoutMs?: number) => async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?', 1)[0] ?? req.url;
+    const clientIp = limits ? limits.clientIp(req.raw) : req.ip;
+    await limits?.beforeIdentity(path, clientIp);
     const identity = await identify(verifier, accessFor(path), req);
+    if (identity) await limits?.forUser(path, identity.userId);
     if (soldOut && path === KILL_PATH && req.method === 'POST' && soldOut.isSoldOut(req.body)) {
       return reply.code(Codes.SOLD_OUT.status).send(envelope(Codes.SOLD_OUT));
     }
     const response = await forwarder.forward(service, {
       method: req.method,
       url: req.url,
-      // req.ip is the socket's address: the service does not trust proxy headers.
-      headers: upstreamRequestHeaders(req.headers, { clientIp: req.ip, identity }),
+      headers: upstreamRequestHeaders(req.headers, { clientIp, identity }),
       body: Buffer.isBuffer(req.body) ? req.body : undefined,
       ...(timeoutMs ? { timeoutMs } : {}),
     });

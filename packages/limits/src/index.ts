@@ -1,0 +1,1 @@
+export { LeakyBucket, leakyBucketSchema, type LeakyBucketOptions, type Verdict } from './leaky-bucket.js';
