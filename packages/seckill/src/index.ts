@@ -4,3 +4,16 @@ export { relayRequestSchema, relayReplySchema, qualificationSchema, type RelayRe
 export { signKeyFor, requestSignature, verifyRequestSignature, qualificationToken, type SignedFields, type QualificationFields } from './crypto.js';
 export { ActivityBook } from './activity-book.js';
 export { followSoldOut, soldOutMessage } from './sold-out.js';
+export {
+  BLACKLIST_KINDS,
+  BLACKLIST_SOURCES,
+  blacklistEntrySchema,
+  blacklistChangeSchema,
+  isActiveEntry,
+  publishBlacklistChanges,
+  readBlacklist,
+  type BlacklistChange,
+  type BlacklistEntry,
+  type BlacklistKind,
+  type BlacklistSource,
+} from './blacklist.js';

@@ -16,6 +16,11 @@ export function redisKeys(prefix: string) {
     requests: `${prefix}relay:requests`,
     replies: (instanceId: string) => `${prefix}relay:replies:${instanceId}`,
     soldOutChannel: `${prefix}events:sold-out`,
+    /** Hash value → blacklist entry (JSON): `operator` mirrors MySQL, `auto` holds automatic bans. */
+    blacklist: (source: 'operator' | 'auto', kind: 'user' | 'ip') => `${prefix}blacklist:${source}:${kind}`,
+    blacklistChannel: `${prefix}events:blacklist`,
+    /** /sec/kill requests of one user or IP in one counting window, for automatic bans. */
+    requestCount: (kind: 'user' | 'ip', value: string, window: number) => `${prefix}autoban:${kind}:${value}:${window}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -126,8 +126,11 @@ export class ActivityStore {
     return rows.map(toRecord);
   }
 
-  /** Applies the changes under a row lock, so the checks (total only grows, end after start) hold against concurrent changes. */
-  async update(id: number, changes: ActivityChanges): Promise<ActivityRecord> {
+  /**
+   * Applies the changes under a row lock, so the checks (total only grows, end after start) hold
+   * against concurrent changes, and `before` is exactly what this change replaced.
+   */
+  async update(id: number, changes: ActivityChanges): Promise<{ before: ActivityRecord; after: ActivityRecord }> {
     const conn = await this.mysql.getConnection();
     try {
       await conn.beginTransaction();
@@ -146,7 +149,7 @@ export class ActivityStore {
       );
       const updated = await selectRow(conn, id);
       await conn.commit();
-      return toRecord(updated!);
+      return { before: toRecord(row), after: toRecord(updated!) };
     } catch (err) {
       await conn.rollback().catch(() => {});
       throw err;

@@ -39,9 +39,10 @@ export class ActivityService {
     return activityView(record.config, await this.reconciler.mirrorNow(record.config));
   }
 
-  async update(id: number, changes: ActivityChanges): Promise<ActivityView> {
-    const record = await this.store.update(id, changes);
-    return activityView(record.config, await this.reconciler.mirrorNow(record.config));
+  /** The activity before and after the change (for the audit log). */
+  async update(id: number, changes: ActivityChanges): Promise<{ before: ActivityView; after: ActivityView }> {
+    const { before, after } = await this.store.update(id, changes);
+    return { before: activityView(before.config, mirrorState(before)), after: activityView(after.config, await this.reconciler.mirrorNow(after.config)) };
   }
 
   async get(id: number): Promise<LiveActivityView> {

@@ -5,13 +5,18 @@ import type { Pool, Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
 import { ActivityStore } from './activities.js';
 import { ActivityService } from './activity-service.js';
+import { AuditLog } from './audit.js';
+import { BlacklistService } from './blacklist.js';
 import { ActivityMirror, MirrorReconciler } from './mirror.js';
 import { ProductStore } from './products.js';
 import { referenceRoutes } from './reference-routes.js';
 import { activityRoutes } from './routes/activities.js';
+import { auditRoutes } from './routes/audit.js';
+import { blacklistRoutes } from './routes/blacklist.js';
 import { productRoutes } from './routes/products.js';
 import { userRoutes } from './routes/users.js';
 import { UserStore } from './users.js';
+import { WinnersReader } from './winners.js';
 
 export interface AppDeps {
   mysql: Pool;
@@ -22,6 +27,8 @@ export interface AppDeps {
   redisPrefix: string;
   zkRoot: string;
   mirrorIntervalMs: number;
+  /** How often Redis's copy of the operators' blacklists is compared with MySQL's and repaired. */
+  blacklistSyncMs: number;
   logLevel?: string;
 }
 
@@ -34,19 +41,31 @@ export function buildApp(deps: AppDeps): SkFastify {
   const reconciler = new MirrorReconciler(store, new ActivityMirror(deps.zk, deps.zkRoot), app.log, {
     intervalMs: deps.mirrorIntervalMs,
   });
-  const activities = new ActivityService(store, reconciler, deps.redis, redisKeys(deps.redisPrefix));
+  const keys = redisKeys(deps.redisPrefix);
+  const activities = new ActivityService(store, reconciler, deps.redis, keys);
   const users = new UserStore(deps.mysql);
+  const blacklist = new BlacklistService(deps.mysql, deps.redis, keys, app.log, deps.blacklistSyncMs);
+  const audit = new AuditLog(deps.mysql);
+  const winners = new WinnersReader(store, deps.mysql, deps.redis, keys);
 
-  app.addHook('onReady', async () => reconciler.start());
-  app.addHook('onClose', () => reconciler.stop());
+  app.addHook('onReady', async () => {
+    reconciler.start();
+    blacklist.start();
+  });
+  app.addHook('onClose', async () => {
+    blacklist.stop();
+    await reconciler.stop();
+  });
 
   app.register(async (admin) => {
     // onRequest: refused before the body is even read.
     admin.addHook('onRequest', requireRole(deps.verifier, 'admin'));
-    await admin.register(productRoutes, { prefix: '/admin/products', products });
-    await admin.register(activityRoutes, { prefix: '/admin/activities', activities });
-    await admin.register(userRoutes, { prefix: '/admin/users', users });
-    await admin.register(referenceRoutes, { products, activities });
+    await admin.register(productRoutes, { prefix: '/admin/products', products, audit });
+    await admin.register(activityRoutes, { prefix: '/admin/activities', activities, audit, winners });
+    await admin.register(userRoutes, { prefix: '/admin/users', users, audit });
+    await admin.register(blacklistRoutes, { prefix: '/admin/blacklist', blacklist, audit });
+    await admin.register(auditRoutes, { prefix: '/admin/audit', audit });
+    await admin.register(referenceRoutes, { products, activities, audit });
   });
 
   return app;

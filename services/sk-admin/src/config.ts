@@ -11,6 +11,8 @@ export const configSchema = z.object({
   AUTH_URL: z.string().url().optional(),
   /** How often activities not yet in ZooKeeper are mirrored again. */
   MIRROR_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
+  /** How often Redis's copy of the operators' blacklists is checked against MySQL. */
+  BLACKLIST_SYNC_MS: z.coerce.number().int().positive().default(5_000),
 });
 
 export type Config = z.output<typeof configSchema>;

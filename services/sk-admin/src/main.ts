@@ -23,6 +23,7 @@ const app = buildApp({
   redisPrefix: config.REDIS_PREFIX,
   zkRoot: config.ZK_ROOT,
   mirrorIntervalMs: config.MIRROR_INTERVAL_MS,
+  blacklistSyncMs: config.BLACKLIST_SYNC_MS,
   logLevel: config.LOG_LEVEL,
 });
 app.addHook('onClose', async () => {

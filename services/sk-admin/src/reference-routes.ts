@@ -2,6 +2,7 @@ import { Codes, envelope, type SkFastify } from '@sk/http';
 import { z } from 'zod';
 import { newActivitySchema, type NewActivity } from './activities.js';
 import type { ActivityService } from './activity-service.js';
+import type { AuditLog } from './audit.js';
 import { nameSchema } from './fields.js';
 import type { ProductStore } from './products.js';
 
@@ -23,16 +24,20 @@ const referenceActivitySchema = z
   }));
 
 /** The reference's routes on sk-admin's own port, mapped onto the same use cases as `/admin/*`. */
-export async function referenceRoutes(app: SkFastify, deps: { products: ProductStore; activities: ActivityService }) {
+export async function referenceRoutes(app: SkFastify, deps: { products: ProductStore; activities: ActivityService; audit: AuditLog }) {
   app.get('/product/list', async () => envelope(Codes.OK, { result: await deps.products.list() }));
 
   app.post('/product/create', { schema: { body: referenceProductSchema } }, async (req, reply) => {
-    return reply.code(201).send(envelope(Codes.OK, { result: await deps.products.create(req.body.product_name) }));
+    const created = await deps.products.create(req.body.product_name);
+    await deps.audit.record(req.identity!, 'product.create', `product:${created.product_id}`, null, created);
+    return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
   app.get('/activity/list', async () => envelope(Codes.OK, { result: await deps.activities.list() }));
 
   app.post('/activity/create', { schema: { body: referenceActivitySchema } }, async (req, reply) => {
-    return reply.code(201).send(envelope(Codes.OK, { result: await deps.activities.create(req.body) }));
+    const created = await deps.activities.create(req.body);
+    await deps.audit.record(req.identity!, 'activity.create', `activity:${created.activity_id}`, null, created);
+    return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 }

@@ -225,6 +225,7 @@ describe('live sales', () => {
       redisPrefix: h.iso.redisPrefix,
       zkRoot: h.iso.zkRoot,
       mirrorIntervalMs: 1_000,
+      blacklistSyncMs: 1_000,
       logLevel: 'silent',
     });
     try {

@@ -51,11 +51,12 @@ export async function startHarness(label: string, opts: HarnessOptions = {}) {
     redisPrefix: iso.redisPrefix,
     zkRoot: iso.zkRoot,
     mirrorIntervalMs: opts.mirrorIntervalMs ?? 200,
+    blacklistSyncMs: 200,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
   });
   await app.ready();
 
-  const call = async (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, token: string | null = tokens.admin) => {
+  const call = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown, token: string | null = tokens.admin) => {
     const res = await app.inject({
       method,
       url,
@@ -79,7 +80,7 @@ export async function startHarness(label: string, opts: HarnessOptions = {}) {
       const node = await zk.getData(paths.activity(activityId));
       return node ? parseActivity(node.data) : undefined;
     },
-    async count(table: 'activities' | 'products' | 'users'): Promise<number> {
+    async count(table: 'activities' | 'products' | 'users' | 'blacklist' | 'audit_log'): Promise<number> {
       const [[row]] = await mysql.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table}`);
       return Number(row!.n);
     },

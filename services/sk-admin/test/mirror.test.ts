@@ -123,7 +123,7 @@ describe('versioned writes', () => {
 
   it('retries after a concurrent writer changed the znode, and converges', async () => {
     const { activity_id } = await newActivity(h);
-    const changed = await store.update(activity_id, { total: 50 });
+    const { after: changed } = await store.update(activity_id, { total: 50 });
     const zk = await interferingMirror();
     zk.interfere = staleWrite;
 
@@ -137,7 +137,7 @@ describe('versioned writes', () => {
 
   it('gives up after bounded retries, throwing, and the activity stays pending', async () => {
     const { activity_id } = await newActivity(h);
-    const changed = await store.update(activity_id, { status: 'disabled' });
+    const { after: changed } = await store.update(activity_id, { status: 'disabled' });
     const zk = await interferingMirror();
     zk.always = true;
     zk.interfere = staleWrite;
@@ -160,7 +160,7 @@ describe('versioned writes', () => {
   it('never writes an older MySQL version over a newer one', async () => {
     const { activity_id } = await newActivity(h);
     const older = await store.require(activity_id);
-    const newer = await store.update(activity_id, { total: 99 });
+    const { after: newer } = await store.update(activity_id, { total: 99 });
     const direct = new ActivityMirror(h.zk, h.iso.zkRoot);
     await direct.publish(newer.config);
     await direct.publish(older.config);

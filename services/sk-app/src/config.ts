@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { discoveryEnv, loadConfig, redisEnv, serviceEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
@@ -14,6 +15,19 @@ export const configSchema = z.object({
   RELAY_MAX_PENDING: z.coerce.number().int().min(1).default(20_000),
   /** Allowed distance between the client's `sec_time` and this server's clock. */
   SEC_TIME_WINDOW_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** Peers besides loopback whose `x-sk-client-ip` is believed (the gateways), comma-separated IPs. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((ip) => ip.trim()).filter(Boolean))
+    .refine((ips) => ips.every((ip) => isIP(ip) !== 0), 'comma-separated IP addresses')
+    .transform((ips) => new Set(ips)),
+  /** /sec/kill requests of one user or IP allowed per window before an automatic ban; 0 turns bans off. */
+  AUTO_BAN_MAX_REQUESTS: z.coerce.number().int().min(0).default(300),
+  AUTO_BAN_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
+  AUTO_BAN_DURATION_MS: z.coerce.number().int().min(1_000).default(600_000),
+  /** Loopback addresses (local tools, a local gateway) are never banned by IP unless this is false. */
+  AUTO_BAN_EXEMPT_LOOPBACK: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 });
 export type AppConfig = z.output<typeof configSchema>;
 

@@ -5,7 +5,10 @@ import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import { Registry } from '@sk/http';
+import { Admission } from './admission.js';
 import { buildApp } from './app.js';
+import { AutoBan } from './auto-ban.js';
+import { Blacklist } from './blacklist.js';
 import { relayMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 import { RelayClient } from './relay.js';
@@ -38,10 +41,21 @@ const seckill = new Seckill({
   secret: config.SK_SECRET,
   secTimeWindowMs: config.SEC_TIME_WINDOW_MS,
 });
+const blacklist = new Blacklist(redis, subscriber, keys, log);
+const autoBan =
+  config.AUTO_BAN_MAX_REQUESTS > 0
+    ? new AutoBan(redis, keys, blacklist, log, {
+        maxRequests: config.AUTO_BAN_MAX_REQUESTS,
+        windowMs: config.AUTO_BAN_WINDOW_MS,
+        banMs: config.AUTO_BAN_DURATION_MS,
+        exemptLoopback: config.AUTO_BAN_EXEMPT_LOOPBACK,
+      })
+    : undefined;
 const app = buildApp({
   seckill,
   verifier: authTokenVerifier(discovery, config.AUTH_URL),
-  ready: () => isRedisReady(redis) && book.loaded,
+  admission: new Admission(blacklist, autoBan, config.TRUSTED_PROXIES),
+  ready: () => isRedisReady(redis) && book.loaded && blacklist.loaded,
   logLevel: config.LOG_LEVEL,
   registry,
 });
@@ -49,6 +63,8 @@ const app = buildApp({
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
 app.addHook('onClose', async () => {
   await relay.stop();
+  autoBan?.stop();
+  blacklist.stop();
   book.stop();
   zk.close();
   redis.disconnect();
@@ -57,5 +73,7 @@ app.addHook('onClose', async () => {
 
 await book.start();
 await followSoldOut(subscriber, keys.soldOutChannel, book);
+await blacklist.start();
+autoBan?.start();
 relay.start();
 await serve('sk-app', app, config, discovery);

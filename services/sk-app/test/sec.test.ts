@@ -6,7 +6,9 @@ import type { ZkSession } from '@sk/zookeeper';
 import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
 import { TokenMint } from '../../../test/support/tokens.js';
+import { Admission } from '../src/admission.js';
 import { buildApp } from '../src/app.js';
+import { Blacklist } from '../src/blacklist.js';
 import { RelayClient } from '../src/relay.js';
 import { Seckill } from '../src/seckill.js';
 import { SoldCounts } from '../src/sold-counts.js';
@@ -29,6 +31,8 @@ let book: ActivityBook;
 let relay: RelayClient;
 let tokens: TokenMint;
 let app: ReturnType<typeof buildApp>;
+let subscriber: Redis;
+let blacklist: Blacklist;
 
 function signed(userId: number, productId: number, overrides: Record<string, unknown> = {}) {
   const body = { product_id: productId, sec_time: Date.now(), nonce: `n-${Math.random().toString(36).slice(2)}`, ...overrides };
@@ -62,13 +66,19 @@ beforeAll(async () => {
     secret,
     secTimeWindowMs: 30_000,
   });
-  app = buildApp({ seckill, verifier: tokens.verifier(), ready: () => true, logLevel: 'silent' });
+  subscriber = createBlockingRedis(iso.redisUrl);
+  blacklist = new Blacklist(redis, subscriber, keys, pino({ level: 'silent' }));
+  await blacklist.start();
+  const admission = new Admission(blacklist, undefined, new Set());
+  app = buildApp({ seckill, verifier: tokens.verifier(), admission, ready: () => true, logLevel: 'silent' });
   await app.ready();
 });
 
 afterAll(async () => {
   await app.close();
   await relay.stop();
+  blacklist.stop();
+  subscriber.disconnect();
   book.stop();
   zk.close();
   redis.disconnect();

@@ -1,11 +1,15 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
+import type { AuditLog } from '../audit.js';
 import { activityChangesSchema, newActivitySchema } from '../activities.js';
 import type { ActivityService } from '../activity-service.js';
 import { idParamsSchema } from '../fields.js';
+import { winnersCsv, winnersQuerySchema, type WinnersReader } from '../winners.js';
 
-export async function activityRoutes(app: SkFastify, { activities }: { activities: ActivityService }) {
+export async function activityRoutes(app: SkFastify, { activities, audit, winners }: { activities: ActivityService; audit: AuditLog; winners: WinnersReader }) {
   app.post('/', { schema: { body: newActivitySchema } }, async (req, reply) => {
-    return reply.code(201).send(envelope(Codes.OK, { result: await activities.create(req.body) }));
+    const created = await activities.create(req.body);
+    await audit.record(req.identity!, 'activity.create', `activity:${created.activity_id}`, null, created);
+    return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
   app.get('/', async () => envelope(Codes.OK, { result: await activities.list() }));
@@ -15,6 +19,18 @@ export async function activityRoutes(app: SkFastify, { activities }: { activitie
   });
 
   app.patch('/:id', { schema: { params: idParamsSchema, body: activityChangesSchema } }, async (req) => {
-    return envelope(Codes.OK, { result: await activities.update(req.params.id, req.body) });
+    const { before, after } = await activities.update(req.params.id, req.body);
+    await audit.record(req.identity!, 'activity.update', `activity:${after.activity_id}`, before, after);
+    return envelope(Codes.OK, { result: after });
+  });
+
+  // CSV on `?format=csv`, or without a format when Accept names text/csv and not JSON.
+  app.get('/:id/winners', { schema: { params: idParamsSchema, querystring: winnersQuerySchema } }, async (req, reply) => {
+    const list = await winners.of(req.params.id);
+    const csv = req.query.format === 'csv' || (req.query.format === undefined && acceptsOnlyCsv(req.headers.accept));
+    if (csv) return reply.type('text/csv; charset=utf-8').send(winnersCsv(list));
+    return envelope(Codes.OK, { result: { activity_id: req.params.id, count: list.length, winners: list } });
   });
 }
+
+const acceptsOnlyCsv = (accept = ''): boolean => accept.includes('text/csv') && !accept.includes('application/json');

@@ -1,11 +1,14 @@
 import { Codes, SkError, envelope, type SkFastify } from '@sk/http';
 import { z } from 'zod';
+import type { AuditLog } from '../audit.js';
 import { idParamsSchema, nameSchema } from '../fields.js';
 import type { ProductStore } from '../products.js';
 
-export async function productRoutes(app: SkFastify, { products }: { products: ProductStore }) {
+export async function productRoutes(app: SkFastify, { products, audit }: { products: ProductStore; audit: AuditLog }) {
   app.post('/', { schema: { body: z.object({ name: nameSchema }) } }, async (req, reply) => {
-    return reply.code(201).send(envelope(Codes.OK, { result: await products.create(req.body.name) }));
+    const created = await products.create(req.body.name);
+    await audit.record(req.identity!, 'product.create', `product:${created.product_id}`, null, created);
+    return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
   app.get('/', async () => envelope(Codes.OK, { result: await products.list() }));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authenticate, type TokenVerifier } from '@sk/identity';
 import { Codes, envelope, type SkPlugin } from '@sk/http';
+import type { Admission } from '../admission.js';
 import type { Seckill } from '../seckill.js';
 
 const productQuery = z.object({ product_id: z.coerce.number().int().positive() });
@@ -17,9 +18,10 @@ const killBody = z.object({
 export interface SecRoutesOptions {
   seckill: Seckill;
   verifier: TokenVerifier;
+  admission: Admission;
 }
 
-export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, verifier }) => {
+export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, verifier, admission }) => {
   app.get('/sec/list', async () => envelope(Codes.OK, { result: await seckill.list() }));
 
   app.get('/sec/info', { schema: { querystring: productQuery } }, async (req) =>
@@ -28,6 +30,7 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
 
   app.post('/sec/kill', { schema: { body: killBody } }, async (req) => {
     const identity = await authenticate(verifier, req);
+    admission.admit(req, identity.userId);
     return envelope(Codes.SECKILL_SUCCESS, { result: await seckill.kill(identity.userId, req.body) });
   });
 

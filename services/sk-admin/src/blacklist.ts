@@ -1,0 +1,186 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Codes, SkError } from '@sk/http';
+import {
+  isActiveEntry,
+  publishBlacklistChanges,
+  readBlacklist,
+  type BlacklistChange,
+  type BlacklistKind,
+  type RedisKeys,
+} from '@sk/seckill';
+import { isRedisReady, type Pool, type Redis } from '@sk/storage';
+import type { RowDataPacket } from 'mysql2/promise';
+import { z } from 'zod';
+import type { MirrorState } from './mirror.js';
+
+export const userParamsSchema = z.object({
+  user_id: z.string().regex(/^[1-9]\d{0,14}$/, 'a positive integer id'),
+});
+export const ipParamsSchema = z.object({
+  ip: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }).transform((ip) => ip.toLowerCase()),
+});
+/** Optional: a PUT without a body lists with an empty reason. */
+export const banBodySchema = z.object({ reason: z.string().trim().max(200).default('') }).nullish();
+
+/** One entry as operators see it: an operator's (permanent) or an automatic ban (with its expiry). */
+export interface BlacklistView {
+  value: string;
+  source: 'operator' | 'auto';
+  reason: string;
+  expires_at: string | null;
+  created_by: string | null;
+  created_at: string | null;
+}
+
+interface BlacklistRow extends RowDataPacket {
+  kind: BlacklistKind;
+  value: string;
+  reason: string;
+  created_by: string;
+  created_at: Date;
+}
+
+const operatorView = (row: BlacklistRow): BlacklistView => ({
+  value: row.value,
+  source: 'operator',
+  reason: row.reason,
+  expires_at: null,
+  created_by: row.created_by,
+  created_at: row.created_at.toISOString(),
+});
+
+const unavailable = () => new SkError(Codes.BUSY, 'blacklist store unavailable');
+
+/**
+ * Blacklists: operators' entries in MySQL (the truth), copied to Redis and announced so every
+ * sk-app applies them within 2 s; automatic bans are sk-app's, in Redis, listed and removable here.
+ * A copy that failed (Redis down) is repaired by `sync`, at start, on reconnect and periodically.
+ */
+export class BlacklistService {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly mysql: Pool,
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly log: FastifyBaseLogger,
+    private readonly syncIntervalMs: number,
+  ) {}
+
+  start(): void {
+    this.redis.on('ready', this.trigger);
+    this.timer ??= setInterval(this.trigger, this.syncIntervalMs);
+    this.timer.unref();
+    this.trigger();
+  }
+
+  stop(): void {
+    this.redis.off('ready', this.trigger);
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async list(): Promise<Record<'users' | 'ips', BlacklistView[]>> {
+    const [rows] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist ORDER BY kind, created_at, value');
+    const auto = (await this.readRedis()).filter((c) => c.source === 'auto' && c.entry && isActiveEntry(c.entry, Date.now()));
+    const of = (kind: BlacklistKind): BlacklistView[] => [
+      ...rows.filter((r) => r.kind === kind).map(operatorView),
+      ...auto
+        .filter((c) => c.kind === kind)
+        .map((c) => ({
+          value: c.value,
+          source: 'auto' as const,
+          reason: c.entry!.reason,
+          expires_at: new Date(c.entry!.expires_at!).toISOString(),
+          created_by: null,
+          created_at: null,
+        })),
+    ];
+    return { users: of('user'), ips: of('ip') };
+  }
+
+  /** The entry now in force for the user or IP (operator's first), or null. */
+  async get(kind: BlacklistKind, value: string): Promise<BlacklistView | null> {
+    const { users, ips } = await this.list();
+    return (kind === 'user' ? users : ips).find((v) => v.value === value) ?? null;
+  }
+
+  async requireUser(userId: string): Promise<void> {
+    const [rows] = await this.mysql.query<RowDataPacket[]>('SELECT 1 FROM users WHERE id = ?', [userId]);
+    if (rows.length === 0) throw new SkError(Codes.NOT_FOUND, `user ${userId} not found`);
+  }
+
+  /** Lists the user or IP (again, with a new reason); `pending` when sk-app instances could not be told yet. */
+  async ban(kind: BlacklistKind, value: string, reason: string, actor: string): Promise<{ entry: BlacklistView; mirror: MirrorState }> {
+    await this.mysql.query(
+      'INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)',
+      [kind, value, reason, actor],
+    );
+    const [[row]] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
+    const mirror = await this.announce([{ source: 'operator', kind, value, entry: { reason: row!.reason, expires_at: null } }]);
+    return { entry: operatorView(row!), mirror };
+  }
+
+  /** Removes the operator's entry and any automatic ban; false when neither was there. */
+  async unban(kind: BlacklistKind, value: string): Promise<{ removed: boolean; mirror: MirrorState }> {
+    const [deleted] = await this.mysql.query<{ affectedRows: number } & RowDataPacket[]>('DELETE FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
+    // With Redis down an automatic ban cannot be seen; its removal is announced anyway once Redis is back.
+    const autoHeld = await this.readRedis().then(
+      (all) => all.some((c) => c.source === 'auto' && c.kind === kind && c.value === value),
+      () => false,
+    );
+    const removed = deleted.affectedRows > 0 || autoHeld;
+    const mirror = removed
+      ? await this.announce([
+          { source: 'operator', kind, value, entry: null },
+          { source: 'auto', kind, value, entry: null },
+        ])
+      : 'done';
+    return { removed, mirror };
+  }
+
+  /**
+   * Makes Redis's copy of the operators' lists equal MySQL's, announcing each difference, and
+   * drops expired automatic bans.
+   */
+  async sync(): Promise<void> {
+    const [rows] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist');
+    const held = await readBlacklist(this.redis, this.keys);
+    const wanted = new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.reason]));
+    const changes: BlacklistChange[] = [];
+    for (const row of rows) {
+      const copy = held.find((c) => c.source === 'operator' && c.kind === row.kind && c.value === row.value);
+      if (copy?.entry?.reason !== row.reason) changes.push({ source: 'operator', kind: row.kind, value: row.value, entry: { reason: row.reason, expires_at: null } });
+    }
+    const now = Date.now();
+    for (const c of held) {
+      const stale = c.source === 'operator' ? !wanted.has(`${c.kind}:${c.value}`) : !isActiveEntry(c.entry!, now);
+      if (stale) changes.push({ ...c, entry: null });
+    }
+    await publishBlacklistChanges(this.redis, this.keys, changes);
+  }
+
+  private readonly trigger = () => {
+    this.sync().catch((err: unknown) => this.log.warn({ err }, 'blacklist sync failed'));
+  };
+
+  private async announce(changes: BlacklistChange[]): Promise<MirrorState> {
+    if (!isRedisReady(this.redis)) return 'pending';
+    try {
+      await publishBlacklistChanges(this.redis, this.keys, changes);
+      return 'done';
+    } catch (err) {
+      this.log.warn({ err }, 'blacklist change not announced yet');
+      return 'pending';
+    }
+  }
+
+  private async readRedis(): Promise<BlacklistChange[]> {
+    if (!isRedisReady(this.redis)) throw unavailable();
+    try {
+      return await readBlacklist(this.redis, this.keys);
+    } catch {
+      throw unavailable();
+    }
+  }
+}

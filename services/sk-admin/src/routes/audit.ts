@@ -1,0 +1,10 @@
+import { Codes, envelope, type SkFastify } from '@sk/http';
+import { auditQuerySchema, type AuditLog } from '../audit.js';
+
+export async function auditRoutes(app: SkFastify, { audit }: { audit: AuditLog }) {
+  app.get('/', { schema: { querystring: auditQuerySchema } }, async (req) => {
+    const { limit, offset } = req.query;
+    const { total, entries } = await audit.list(limit, offset);
+    return envelope(Codes.OK, { result: { total, limit, offset, entries } });
+  });
+}

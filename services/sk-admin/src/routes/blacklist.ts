@@ -1,0 +1,32 @@
+import { Codes, SkError, envelope, type SkFastify } from '@sk/http';
+import type { BlacklistKind } from '@sk/seckill';
+import type { FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit.js';
+import { banBodySchema, ipParamsSchema, userParamsSchema, type BlacklistService } from '../blacklist.js';
+
+export async function blacklistRoutes(app: SkFastify, { blacklist, audit }: { blacklist: BlacklistService; audit: AuditLog }) {
+  const put = async (req: FastifyRequest, kind: BlacklistKind, value: string, reason = '') => {
+    const before = await blacklist.get(kind, value);
+    const { entry, mirror } = await blacklist.ban(kind, value, reason, req.identity!.username);
+    await audit.record(req.identity!, 'blacklist.put', `${kind}:${value}`, before, entry);
+    return envelope(Codes.OK, { result: { ...entry, mirror } });
+  };
+  const remove = async (req: FastifyRequest, kind: BlacklistKind, value: string) => {
+    const before = await blacklist.get(kind, value);
+    const { removed, mirror } = await blacklist.unban(kind, value);
+    if (!removed) throw new SkError(Codes.NOT_FOUND, `${kind} ${value} is not blacklisted`);
+    await audit.record(req.identity!, 'blacklist.delete', `${kind}:${value}`, before, null);
+    return envelope(Codes.OK, { result: { value, mirror } });
+  };
+
+  app.get('/', async () => envelope(Codes.OK, { result: await blacklist.list() }));
+
+  app.put('/users/:user_id', { schema: { params: userParamsSchema, body: banBodySchema } }, async (req) => {
+    await blacklist.requireUser(req.params.user_id);
+    return put(req, 'user', req.params.user_id, req.body?.reason);
+  });
+  app.delete('/users/:user_id', { schema: { params: userParamsSchema } }, async (req) => remove(req, 'user', req.params.user_id));
+
+  app.put('/ips/:ip', { schema: { params: ipParamsSchema, body: banBodySchema } }, async (req) => put(req, 'ip', req.params.ip, req.body?.reason));
+  app.delete('/ips/:ip', { schema: { params: ipParamsSchema } }, async (req) => remove(req, 'ip', req.params.ip));
+}

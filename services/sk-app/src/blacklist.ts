@@ -1,0 +1,123 @@
+import type { FastifyBaseLogger } from 'fastify';
+import {
+  blacklistChangeSchema,
+  isActiveEntry,
+  readBlacklist,
+  type BlacklistChange,
+  type BlacklistEntry,
+  type BlacklistKind,
+  type RedisKeys,
+} from '@sk/seckill';
+import type { Redis } from '@sk/storage';
+
+const RELOAD_RETRY_MS = 500;
+
+/**
+ * The blacklists in this instance's memory, so `/sec/kill` checks them without I/O. Loaded in full
+ * at start and after every reconnect of the subscriber (announcements may have been missed while
+ * it was down), and kept current in between by sk-admin's and the auto-ban's announcements.
+ */
+export class Blacklist {
+  /** `${source}:${kind}:${value}` → entry. */
+  private entries = new Map<string, BlacklistEntry>();
+  /** Announcements heard while a full load is under way, replayed on top of it. */
+  private heardDuringLoad: BlacklistChange[] | null = null;
+  private loadedOnce = false;
+  private loading: Promise<void> | null = null;
+  private loadAgain = false;
+  private stopped = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+    private readonly keys: RedisKeys,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  get loaded(): boolean {
+    return this.loadedOnce;
+  }
+
+  /** Subscribes, then loads everything; resolves after the first full load. */
+  async start(): Promise<void> {
+    this.subscriber.on('message', this.onMessage);
+    this.subscriber.on('ready', this.onReconnect);
+    await this.subscriber.subscribe(this.keys.blacklistChannel);
+    await this.reload();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.subscriber.off('message', this.onMessage);
+    this.subscriber.off('ready', this.onReconnect);
+  }
+
+  /** Whether the user or IP is barred now. */
+  blocks(kind: BlacklistKind, value: string, now = Date.now()): boolean {
+    for (const source of ['operator', 'auto'] as const) {
+      const entry = this.entries.get(`${source}:${kind}:${value}`);
+      if (entry && isActiveEntry(entry, now)) return true;
+    }
+    return false;
+  }
+
+  /** Applies a change this instance made itself, without waiting for its announcement. */
+  apply(change: BlacklistChange): void {
+    this.heardDuringLoad?.push(change);
+    const key = `${change.source}:${change.kind}:${change.value}`;
+    if (change.entry) this.entries.set(key, change.entry);
+    else this.entries.delete(key);
+  }
+
+  /** Replaces memory with what Redis holds, retrying until Redis answers; a call during a load makes it run once more. */
+  reload(): Promise<void> {
+    if (this.loading) {
+      this.loadAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.loadAgain = false;
+        await this.loadUntilDone();
+      } while (this.loadAgain && !this.stopped);
+    })().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async loadUntilDone(): Promise<void> {
+    while (!this.stopped) {
+      const heard: BlacklistChange[] = [];
+      this.heardDuringLoad = heard;
+      try {
+        const all = await readBlacklist(this.redis, this.keys);
+        this.heardDuringLoad = null;
+        this.entries = new Map(all.map((c) => [`${c.source}:${c.kind}:${c.value}`, c.entry!]));
+        // Announcements are ordered and each sets one entry outright: replaying them ends in the latest state.
+        for (const change of heard) this.apply(change);
+        this.loadedOnce = true;
+        return;
+      } catch (err) {
+        this.heardDuringLoad = null;
+        this.log.warn({ err }, 'blacklist load failed; retrying');
+        await new Promise((r) => setTimeout(r, RELOAD_RETRY_MS));
+      }
+    }
+  }
+
+  private readonly onReconnect = () => {
+    void this.reload();
+  };
+
+  private readonly onMessage = (channel: string, message: string) => {
+    if (channel !== this.keys.blacklistChannel) return;
+    let change;
+    try {
+      change = blacklistChangeSchema.safeParse(JSON.parse(message));
+    } catch {
+      return; // not ours
+    }
+    if (change.success) this.apply(change.data);
+  };
+}
