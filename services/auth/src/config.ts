@@ -1,6 +1,6 @@
 import { discoveryEnv, mysqlEnv, serviceEnv, zookeeperEnv, z } from '@sk/config';
 
-export const authConfigSchema = z.object({
+export const configSchema = z.object({
   ...serviceEnv,
   ...mysqlEnv,
   ...zookeeperEnv,
@@ -14,4 +14,4 @@ export const authConfigSchema = z.object({
   SK_ADMIN_PASSWORD: z.string().min(1).default('admin123'),
 });
 
-export type AuthConfig = z.output<typeof authConfigSchema>;
+export type AuthConfig = z.output<typeof configSchema>;

@@ -5,11 +5,11 @@ import { createMysql } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
 import { prepareAuth } from './auth.js';
-import { authConfigSchema } from './config.js';
+import { configSchema } from './config.js';
 import { startGrpcServer } from './grpc.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig(authConfigSchema);
+  const config = loadConfig(configSchema);
   const pool = await createMysql(config.MYSQL_URL);
   const { tokens, signingKey, operator } = await prepareAuth(pool, config);
   const app = buildApp({ pool, tokens, signingKey, logLevel: config.LOG_LEVEL });

@@ -10,7 +10,7 @@ import { createMysql, type Pool } from '@sk/storage';
 import type { Isolation } from '../../../test/support/infra.js';
 import { buildApp } from '../src/app.js';
 import { prepareAuth, type Auth } from '../src/auth.js';
-import { authConfigSchema } from '../src/config.js';
+import { configSchema } from '../src/config.js';
 
 export interface AuthInstance extends Auth {
   app: SkFastify;
@@ -20,7 +20,7 @@ export interface AuthInstance extends Auth {
 
 /** One auth instance in-process (no port), on the isolation's database or another MySQL URL. */
 export async function startAuth(iso: Isolation, env: Record<string, string> = {}): Promise<AuthInstance> {
-  const config = loadConfig(authConfigSchema, { ...iso.env, ...env });
+  const config = loadConfig(configSchema, { ...iso.env, ...env });
   const pool = await createMysql(config.MYSQL_URL);
   const auth = await prepareAuth(pool, config);
   const app = buildApp({ pool, tokens: auth.tokens, signingKey: auth.signingKey, logLevel: 'silent' });
