@@ -24,11 +24,14 @@ export class Suite {
   readonly services: RunningService[] = [];
   private adminToken = '';
 
-  constructor(readonly iso: Isolation) {}
+  constructor(
+    readonly iso: Isolation,
+    private readonly env: Record<string, string> = iso.env,
+  ) {}
 
   static async start(iso: Isolation, shape: SuiteShape = {}): Promise<Suite> {
-    const suite = new Suite(iso);
     const env = { ...iso.env, ...shape.env };
+    const suite = new Suite(iso, env);
     try {
       suite.services.push(await startService('auth', { ...env, GRPC_PORT: '0', SK_ADMIN_USER: 'admin', SK_ADMIN_PASSWORD: 'admin123' }));
       const rest = [
@@ -53,6 +56,13 @@ export class Suite {
 
   instances(name: string): RunningService[] {
     return this.services.filter((s) => s.name === name);
+  }
+
+  /** Starts one more instance of `name` (e.g. one that was killed coming back). */
+  async add(name: string): Promise<RunningService> {
+    const service = await startService(name, this.env);
+    this.services.push(service);
+    return service;
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Codes, SkError } from '@sk/http';
-import { KeysUnavailableError, type Identity, type TokenVerifier } from './verifier.js';
+import { AuthUnavailableError, type Identity, type TokenChecker } from './verifier.js';
 
 export function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
@@ -9,8 +9,8 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-/** The verified identity of the request's bearer token, or a 401/1103 (503/1111 if keys cannot be had). */
-export async function authenticate(verifier: TokenVerifier, req: FastifyRequest): Promise<Identity> {
+/** The verified identity of the request's bearer token, or a 401/1103 (503/1111 if tokens cannot be checked now). */
+export async function authenticate(verifier: TokenChecker, req: FastifyRequest): Promise<Identity> {
   const token = bearerToken(req);
   if (!token) throw new SkError(Codes.UNAUTHORIZED);
   try {
@@ -18,13 +18,13 @@ export async function authenticate(verifier: TokenVerifier, req: FastifyRequest)
     if (!identity) throw new SkError(Codes.UNAUTHORIZED);
     return identity;
   } catch (err) {
-    if (err instanceof KeysUnavailableError) throw new SkError(Codes.UPSTREAM_UNAVAILABLE, 'auth unavailable');
+    if (err instanceof AuthUnavailableError) throw new SkError(Codes.UPSTREAM_UNAVAILABLE, 'auth unavailable');
     throw err;
   }
 }
 
 /** A preHandler admitting only tokens holding `role` (401/1103 without a valid token, 403/1112 without the role). */
-export function requireRole(verifier: TokenVerifier, role: string) {
+export function requireRole(verifier: TokenChecker, role: string) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const identity = await authenticate(verifier, req);
     if (!identity.roles.includes(role)) throw new SkError(Codes.FORBIDDEN, `role ${role} required`);

@@ -1,4 +1,14 @@
-export { TokenVerifier, KeysUnavailableError, ISSUER, AUDIENCE, type Identity, type JwksSource } from './verifier.js';
+export {
+  TokenVerifier,
+  AuthUnavailableError,
+  KeysUnavailableError,
+  ISSUER,
+  AUDIENCE,
+  type Identity,
+  type JwksSource,
+  type TokenChecker,
+} from './verifier.js';
+export { RemoteTokenChecker, type CheckedToken, type TokenCheck } from './remote.js';
 export { authenticate, bearerToken, requireRole } from './fastify.js';
 export { httpJwksSource } from './jwks.js';
 export { hashPassword, verifyPassword } from './password.js';

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import { TokenCache, type TokenCacheOptions } from './cache.js';
 
 export const ISSUER = 'sk-auth';
 export const AUDIENCE = 'seckill';
@@ -19,37 +20,44 @@ export interface Identity {
 
 export type JwksSource = () => Promise<JSONWebKeySet>;
 
-export class KeysUnavailableError extends Error {}
+/** What a service asks of a bearer token, whether it verifies it itself or asks auth. */
+export interface TokenChecker {
+  /** The identity of a valid token; `null` for an invalid or expired one. Throws AuthUnavailableError. */
+  verify(token: string): Promise<Identity | null>;
+}
+
+/** Tokens cannot be checked now (no keys, auth unreachable): a 503, not a 401. */
+export class AuthUnavailableError extends Error {}
+
+export class KeysUnavailableError extends AuthUnavailableError {}
 
 /**
  * Verifies auth's access tokens locally with its public keys (fetched once, refreshed when an
  * unknown key id shows up), and remembers verified tokens until they expire, so the hot path
  * costs one map lookup and no RPC.
  */
-export class TokenVerifier {
+export class TokenVerifier implements TokenChecker {
   private keys: ReturnType<typeof createLocalJWKSet> | null = null;
   private fetching: Promise<void> | null = null;
   private lastFetch = 0;
-  private readonly cache = new Map<string, { identity: Identity; expiresAt: number }>();
+  private readonly cache: TokenCache;
 
   constructor(
     private readonly source: JwksSource,
-    private readonly opts: { maxCached?: number; now?: () => number } = {},
-  ) {}
+    opts: TokenCacheOptions = {},
+  ) {
+    this.cache = new TokenCache(opts);
+  }
 
   /** The identity of a valid token; `null` for an invalid or expired one. Throws KeysUnavailableError. */
   async verify(token: string): Promise<Identity | null> {
-    const now = this.opts.now?.() ?? Date.now();
     const hit = this.cache.get(token);
-    if (hit) {
-      if (hit.expiresAt > now) return hit.identity;
-      this.cache.delete(token);
-    }
+    if (hit) return hit;
     if (!this.keys) await this.refresh(true);
     let result = await this.tryVerify(token);
     if (result === 'unknown-key' && (await this.refresh(false))) result = await this.tryVerify(token);
     if (result === null || result === 'unknown-key') return null;
-    this.remember(token, result.identity, result.exp * 1000);
+    this.cache.remember(token, result.identity, result.exp * 1000);
     return result.identity;
   }
 
@@ -87,14 +95,5 @@ export class TokenVerifier {
       if (this.keys) return false;
       throw new KeysUnavailableError(`token keys unavailable: ${(err as Error).message}`);
     }
-  }
-
-  private remember(token: string, identity: Identity, expiresAt: number): void {
-    const max = this.opts.maxCached ?? 100_000;
-    if (this.cache.size >= max) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(token, { identity, expiresAt });
   }
 }
