@@ -22,6 +22,8 @@ function activityView(config: ActivityConfig, mirror: MirrorState) {
 }
 export type ActivityView = ReturnType<typeof activityView>;
 export type LiveActivityView = ActivityView & { sold: number; remaining: number };
+/** One activity in full: also its /sec/kill requests and their answers by code. */
+export type ActivityStatsView = LiveActivityView & { requests: number; answers: Record<string, number> };
 
 const mirrorState = (record: ActivityRecord): MirrorState => (isMirrored(record) ? 'done' : 'pending');
 
@@ -45,10 +47,11 @@ export class ActivityService {
     return { before: activityView(before.config, mirrorState(before)), after: activityView(after.config, await this.reconciler.mirrorNow(after.config)) };
   }
 
-  async get(id: number): Promise<LiveActivityView> {
+  async get(id: number): Promise<ActivityStatsView> {
     const record = await this.store.require(id);
-    const [sold = 0] = await this.soldCounts([record.config.activity_id]);
-    return liveView(record, sold);
+    const [[sold = 0], answers] = await Promise.all([this.soldCounts([id]), this.answerCounts(id)]);
+    const requests = Object.values(answers).reduce((sum, n) => sum + n, 0);
+    return { ...liveView(record, sold), requests, answers };
   }
 
   async list(): Promise<LiveActivityView[]> {
@@ -58,12 +61,26 @@ export class ActivityService {
   }
 
   /** Qualifications issued per activity, as sk-core counts them in Redis (a missing key is 0). */
-  private async soldCounts(activityIds: number[]): Promise<number[]> {
-    if (!isRedisReady(this.redis)) throw new SkError(Codes.BUSY, 'sales counters unavailable');
-    try {
-      // One GET per key (auto-pipelined): each activity's keys live in their own hash slot.
+  private soldCounts(activityIds: number[]): Promise<number[]> {
+    // One GET per key (auto-pipelined): each activity's keys live in their own hash slot.
+    return this.counters(async () => {
       const values = await Promise.all(activityIds.map((id) => this.redis.get(this.keys.sold(id))));
       return values.map((v) => Number(v ?? 0));
+    });
+  }
+
+  /** /sec/kill answers of the activity by code, as the sk-app instances count them in Redis. */
+  private answerCounts(activityId: number): Promise<Record<string, number>> {
+    return this.counters(async () => {
+      const counts = await this.redis.hgetall(this.keys.answers(activityId));
+      return Object.fromEntries(Object.entries(counts).map(([code, n]) => [code, Number(n)]));
+    });
+  }
+
+  private async counters<T>(read: () => Promise<T>): Promise<T> {
+    if (!isRedisReady(this.redis)) throw new SkError(Codes.BUSY, 'sales counters unavailable');
+    try {
+      return await read();
     } catch {
       throw new SkError(Codes.BUSY, 'sales counters unavailable');
     }

@@ -3,11 +3,13 @@ import { requireRole, type TokenVerifier } from '@sk/identity';
 import { redisKeys } from '@sk/seckill';
 import type { Pool, Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
+import type { Tracing } from '@sk/tracing';
 import { ActivityStore } from './activities.js';
 import { ActivityService } from './activity-service.js';
 import { AuditLog } from './audit.js';
 import { BlacklistService } from './blacklist.js';
 import { ActivityMirror, MirrorReconciler } from './mirror.js';
+import { documentBearer, openApi } from './openapi.js';
 import { ProductStore } from './products.js';
 import { referenceRoutes } from './reference-routes.js';
 import { activityRoutes } from './routes/activities.js';
@@ -30,11 +32,15 @@ export interface AppDeps {
   /** How often Redis's copy of the operators' blacklists is compared with MySQL's and repaired. */
   blacklistSyncMs: number;
   logLevel?: string;
+  /** Server spans when the service traces (ZIPKIN_URL). */
+  tracing?: Tracing | undefined;
+  /** A log line per answer (LOG_REQUESTS). */
+  logRequests?: boolean;
 }
 
 export function buildApp(deps: AppDeps): SkFastify {
   // Healthy while MySQL, the truth, answers; ZooKeeper down only leaves mirrors pending.
-  const app = createService({ name: 'sk-admin', logLevel: deps.logLevel, ready: () => reachable(deps.mysql) });
+  const app = createService({ name: 'sk-admin', logLevel: deps.logLevel, ready: () => reachable(deps.mysql), tracing: deps.tracing, logRequests: deps.logRequests });
 
   const products = new ProductStore(deps.mysql);
   const store = new ActivityStore(deps.mysql);
@@ -57,9 +63,11 @@ export function buildApp(deps: AppDeps): SkFastify {
     await reconciler.stop();
   });
 
+  openApi(app);
   app.register(async (admin) => {
     // onRequest: refused before the body is even read.
     admin.addHook('onRequest', requireRole(deps.verifier, 'admin'));
+    documentBearer(admin);
     await admin.register(productRoutes, { prefix: '/admin/products', products, audit });
     await admin.register(activityRoutes, { prefix: '/admin/activities', activities, audit, winners });
     await admin.register(userRoutes, { prefix: '/admin/users', users, audit });

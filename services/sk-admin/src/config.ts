@@ -1,7 +1,8 @@
-import { discoveryEnv, mysqlEnv, redisEnv, serviceEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, mysqlEnv, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
+  ...tracingEnv,
   PORT: serviceEnv.PORT.default(9030),
   ...mysqlEnv,
   ...redisEnv,

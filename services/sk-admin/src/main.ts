@@ -1,7 +1,9 @@
 import { loadConfig } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, serve } from '@sk/runtime';
-import { MIGRATIONS_DIR, createMysql, createRedis, migrate } from '@sk/storage';
+import { connectionMetrics } from '@sk/http';
+import { MIGRATIONS_DIR, createMysql, createRedis, isRedisReady, migrate } from '@sk/storage';
+import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
 import { configSchema } from './config.js';
@@ -25,7 +27,10 @@ const app = buildApp({
   mirrorIntervalMs: config.MIRROR_INTERVAL_MS,
   blacklistSyncMs: config.BLACKLIST_SYNC_MS,
   logLevel: config.LOG_LEVEL,
+  logRequests: config.LOG_REQUESTS,
+  tracing: createTracing({ serviceName: 'sk-admin', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE }),
 });
+connectionMetrics(app.metrics, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
 app.addHook('onClose', async () => {
   zk.close();
   redis.disconnect();

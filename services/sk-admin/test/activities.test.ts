@@ -215,6 +215,16 @@ describe('live sales', () => {
     expect((await h.call('GET', `/admin/activities/${activity_id}`)).body.result).toMatchObject({ sold: 31, remaining: 0 });
   });
 
+  it('adds the requests and their answers by code, as the sk-app instances count them', async () => {
+    const { activity_id } = await createActivity();
+    expect((await h.call('GET', `/admin/activities/${activity_id}`)).body.result).toMatchObject({ requests: 0, answers: {} });
+
+    await h.redis.hset(redisKeys(h.iso.redisPrefix).answers(activity_id), { '1002': '3', '1004': '40', '1110': '2' });
+    const one = await h.call('GET', `/admin/activities/${activity_id}`);
+    expect(one.status).toBe(200);
+    expect(one.body.result).toMatchObject({ sold: 0, remaining: 100, requests: 45, answers: { '1002': 3, '1004': 40, '1110': 2 } });
+  });
+
   it('answers 503/1001 when Redis is down, while writes still work', async () => {
     const deadRedis = createRedis('redis://127.0.0.1:1', { connectTimeout: 200 });
     const app = buildApp({

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { publishBlacklistChanges, type BlacklistChange, type BlacklistKind, type RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
+import { BatchedCounts, type Tally } from './batched-counts.js';
 import type { Blacklist } from './blacklist.js';
 import { isLoopback } from './client-ip.js';
 
@@ -15,11 +16,10 @@ export interface AutoBanOptions {
   now?: () => number;
 }
 
-interface Tally {
+interface Counted {
   kind: BlacklistKind;
   value: string;
   window: number;
-  count: number;
 }
 
 /**
@@ -28,8 +28,7 @@ interface Tally {
  * instance's requests count together. A counter past the limit bans its user or IP for `banMs`.
  */
 export class AutoBan {
-  private tallies = new Map<string, Tally>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly counts: BatchedCounts<Counted>;
   private readonly now: () => number;
 
   constructor(
@@ -40,16 +39,15 @@ export class AutoBan {
     private readonly opts: AutoBanOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.counts = new BatchedCounts(opts.flushMs ?? 200, (batch) => this.write(batch));
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.opts.flushMs ?? 200);
-    this.timer.unref();
+    this.counts.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.counts.stop();
   }
 
   count(userId: number, ip: string): void {
@@ -59,18 +57,15 @@ export class AutoBan {
   }
 
   /** Adds this instance's counts to the shared counters and bans whoever went past the limit. */
-  async flush(): Promise<void> {
-    const tallies = [...this.tallies.values()];
-    this.tallies = new Map();
-    if (tallies.length === 0) return;
+  private async write(tallies: Tally<Counted>[]): Promise<void> {
     const pipeline = this.redis.pipeline();
-    for (const t of tallies) {
-      const key = this.keys.requestCount(t.kind, t.value, t.window);
-      pipeline.incrby(key, t.count).pexpire(key, 2 * this.opts.windowMs);
+    for (const { item, count } of tallies) {
+      const key = this.keys.requestCount(item.kind, item.value, item.window);
+      pipeline.incrby(key, count).pexpire(key, 2 * this.opts.windowMs);
     }
     try {
       const results = (await pipeline.exec()) ?? [];
-      const over = tallies.filter((_, i) => Number(results[2 * i]?.[1] ?? 0) > this.opts.maxRequests);
+      const over = tallies.filter((_, i) => Number(results[2 * i]?.[1] ?? 0) > this.opts.maxRequests).map((t) => t.item);
       await this.ban(over);
     } catch (err) {
       // Counts of one flush are lost while Redis is down; the sale itself does not depend on them.
@@ -79,13 +74,10 @@ export class AutoBan {
   }
 
   private tally(kind: BlacklistKind, value: string, window: number): void {
-    const id = `${kind}:${value}:${window}`;
-    const tally = this.tallies.get(id);
-    if (tally) tally.count++;
-    else this.tallies.set(id, { kind, value, window, count: 1 });
+    this.counts.add(`${kind}:${value}:${window}`, () => ({ kind, value, window }));
   }
 
-  private async ban(over: Tally[]): Promise<void> {
+  private async ban(over: Counted[]): Promise<void> {
     const now = this.now();
     const changes: BlacklistChange[] = over
       .filter((t) => !this.blacklist.blocks(t.kind, t.value, now))

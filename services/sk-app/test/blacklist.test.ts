@@ -7,6 +7,7 @@ import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith, until } from '../../../test/support/activities.js';
 import { TokenMint } from '../../../test/support/tokens.js';
 import { Admission } from '../src/admission.js';
+import { AnswerCounts } from '../src/answer-counts.js';
 import { buildApp } from '../src/app.js';
 import { AutoBan, type AutoBanOptions } from '../src/auto-ban.js';
 import { Blacklist } from '../src/blacklist.js';
@@ -36,7 +37,8 @@ async function startInstance(name: string, opts: { autoBan?: Omit<AutoBanOptions
   relay.start();
   const seckill = new Seckill({ book, relay, soldCounts: new SoldCounts(redis, keys, 0), redis, keys, secret, secTimeWindowMs: 30_000 });
   const admission = new Admission(blacklist, autoBan, new Set(opts.trustedProxies ?? []));
-  const app = buildApp({ seckill, verifier: tokens.verifier(), admission, ready: () => true, logLevel: 'silent' });
+  const answers = new AnswerCounts(book, redis, keys, silent);
+  const app = buildApp({ seckill, verifier: tokens.verifier(), admission, answers, ready: () => true, logLevel: 'silent' });
   await app.ready();
   const instance = {
     subscriber,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { redisKeys, requestSignature, signKeyFor, type ActivityBook } from '@sk/seckill';
@@ -7,6 +8,7 @@ import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
 import { TokenMint } from '../../../test/support/tokens.js';
 import { Admission } from '../src/admission.js';
+import { AnswerCounts } from '../src/answer-counts.js';
 import { buildApp } from '../src/app.js';
 import { Blacklist } from '../src/blacklist.js';
 import { RelayClient } from '../src/relay.js';
@@ -33,6 +35,7 @@ let tokens: TokenMint;
 let app: ReturnType<typeof buildApp>;
 let subscriber: Redis;
 let blacklist: Blacklist;
+let answers: AnswerCounts;
 
 function signed(userId: number, productId: number, overrides: Record<string, unknown> = {}) {
   const body = { product_id: productId, sec_time: Date.now(), nonce: `n-${Math.random().toString(36).slice(2)}`, ...overrides };
@@ -70,12 +73,15 @@ beforeAll(async () => {
   blacklist = new Blacklist(redis, subscriber, keys, pino({ level: 'silent' }));
   await blacklist.start();
   const admission = new Admission(blacklist, undefined, new Set());
-  app = buildApp({ seckill, verifier: tokens.verifier(), admission, ready: () => true, logLevel: 'silent' });
+  answers = new AnswerCounts(book, redis, keys, pino({ level: 'silent' }), 50);
+  answers.start();
+  app = buildApp({ seckill, verifier: tokens.verifier(), admission, answers, ready: () => true, logLevel: 'silent' });
   await app.ready();
 });
 
 afterAll(async () => {
   await app.close();
+  answers.stop();
   await relay.stop();
   blacklist.stop();
   subscriber.disconnect();
@@ -168,7 +174,7 @@ describe('/sec/kill refusals', () => {
     let raw: string | null = null;
     await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
     const req = JSON.parse(raw!);
-    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1004 }));
+    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1004, total: 2 }));
     expect((await pending).json().code).toBe(1004);
     const next = await kill(32, signed(32, 5));
     expect([next.statusCode, next.json().code]).toEqual([410, 1004]);
@@ -213,5 +219,28 @@ describe('/sec/result, /sec/list, /sec/info', () => {
     expect([bad.statusCode, bad.json().code]).toEqual([400, 1101]);
     const nope = await app.inject({ url: '/nope' });
     expect([nope.statusCode, nope.json().code]).toEqual([404, 1003]);
+  });
+});
+
+describe('answers counted per activity', () => {
+  it('adds every /sec/kill answer to the activity\'s hash in Redis, by code', async () => {
+    await publishActivities(zk, iso.zkRoot, [activity({ activity_id: 17, product_id: 7 })]);
+    await until(async () => (await app.inject({ url: '/sec/info?product_id=7' })).statusCode === 200);
+
+    await kill(null, signed(1, 7));
+    await kill(1, { ...signed(1, 7), sign: 'ab'.repeat(32) });
+    await kill(2, signed(1, 7));
+    const pending = kill(3, signed(3, 7));
+    let raw: string | null = null;
+    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
+    const req = JSON.parse(raw!);
+    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1002, result: { product_id: 7, activity_id: 17, user_id: 3, token: 'c'.repeat(32), token_time: Date.now() } }));
+    expect((await pending).json().code).toBe(1002);
+    // No activity holds product 77: its answer belongs to none.
+    expect((await kill(1, signed(1, 77))).json().code).toBe(1003);
+
+    const expected = { '1103': '1', '1110': '2', '1002': '1' };
+    await until(async () => isDeepStrictEqual(await redis.hgetall(keys.answers(17)), expected));
+    expect(await redis.hgetall(keys.answers(17))).toEqual(expected);
   });
 });

@@ -1,4 +1,6 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
+import { z } from 'zod';
+import { activityAnswer, activityStatsAnswer, answers, liveActivityAnswer, winnersAnswer } from '../answers.js';
 import type { AuditLog } from '../audit.js';
 import { activityChangesSchema, newActivitySchema } from '../activities.js';
 import type { ActivityService } from '../activity-service.js';
@@ -6,26 +8,33 @@ import { idParamsSchema } from '../fields.js';
 import { winnersCsv, winnersQuerySchema, type WinnersReader } from '../winners.js';
 
 export async function activityRoutes(app: SkFastify, { activities, audit, winners }: { activities: ActivityService; audit: AuditLog; winners: WinnersReader }) {
-  app.post('/', { schema: { body: newActivitySchema } }, async (req, reply) => {
+  app.post('/', { schema: { body: newActivitySchema, response: answers(201, activityAnswer, [400]) } }, async (req, reply) => {
     const created = await activities.create(req.body);
     await audit.record(req.identity!, 'activity.create', `activity:${created.activity_id}`, null, created);
     return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
-  app.get('/', async () => envelope(Codes.OK, { result: await activities.list() }));
+  app.get('/', { schema: { response: answers(200, z.array(liveActivityAnswer)) } }, async () => envelope(Codes.OK, { result: await activities.list() }));
 
-  app.get('/:id', { schema: { params: idParamsSchema } }, async (req) => {
+  app.get('/:id', { schema: { params: idParamsSchema, response: answers(200, activityStatsAnswer, [400, 404]) } }, async (req) => {
     return envelope(Codes.OK, { result: await activities.get(req.params.id) });
   });
 
-  app.patch('/:id', { schema: { params: idParamsSchema, body: activityChangesSchema } }, async (req) => {
+  app.patch('/:id', { schema: { params: idParamsSchema, body: activityChangesSchema, response: answers(200, activityAnswer, [400, 404]) } }, async (req) => {
     const { before, after } = await activities.update(req.params.id, req.body);
     await audit.record(req.identity!, 'activity.update', `activity:${after.activity_id}`, before, after);
     return envelope(Codes.OK, { result: after });
   });
 
   // CSV on `?format=csv`, or without a format when Accept names text/csv and not JSON.
-  app.get('/:id/winners', { schema: { params: idParamsSchema, querystring: winnersQuerySchema } }, async (req, reply) => {
+  const winnersAnswers = answers(200, winnersAnswer, [400, 404]);
+  const winnersSchema = {
+    description: 'JSON, or CSV (`user_id,username,token_time`) on `?format=csv` or an Accept naming only text/csv.',
+    params: idParamsSchema,
+    querystring: winnersQuerySchema,
+    response: { ...winnersAnswers, 200: winnersAnswers[200].or(z.string().meta({ description: 'text/csv' })) },
+  };
+  app.get('/:id/winners', { schema: winnersSchema }, async (req, reply) => {
     const list = await winners.of(req.params.id);
     const csv = req.query.format === 'csv' || (req.query.format === undefined && acceptsOnlyCsv(req.headers.accept));
     if (csv) return reply.type('text/csv; charset=utf-8').send(winnersCsv(list));

@@ -1,6 +1,7 @@
 import { Codes, SkError, envelope, type SkFastify } from '@sk/http';
 import type { BlacklistKind } from '@sk/seckill';
 import type { FastifyRequest } from 'fastify';
+import { answers, bannedAnswer, blacklistAnswer, unbannedAnswer } from '../answers.js';
 import type { AuditLog } from '../audit.js';
 import { banBodySchema, ipParamsSchema, userParamsSchema, type BlacklistService } from '../blacklist.js';
 
@@ -19,14 +20,14 @@ export async function blacklistRoutes(app: SkFastify, { blacklist, audit }: { bl
     return envelope(Codes.OK, { result: { value, mirror } });
   };
 
-  app.get('/', async () => envelope(Codes.OK, { result: await blacklist.list() }));
+  app.get('/', { schema: { response: answers(200, blacklistAnswer) } }, async () => envelope(Codes.OK, { result: await blacklist.list() }));
 
-  app.put('/users/:user_id', { schema: { params: userParamsSchema, body: banBodySchema } }, async (req) => {
+  app.put('/users/:user_id', { schema: { params: userParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400, 404]) } }, async (req) => {
     await blacklist.requireUser(req.params.user_id);
     return put(req, 'user', req.params.user_id, req.body?.reason);
   });
-  app.delete('/users/:user_id', { schema: { params: userParamsSchema } }, async (req) => remove(req, 'user', req.params.user_id));
+  app.delete('/users/:user_id', { schema: { params: userParamsSchema, response: answers(200, unbannedAnswer, [400, 404]) } }, async (req) => remove(req, 'user', req.params.user_id));
 
-  app.put('/ips/:ip', { schema: { params: ipParamsSchema, body: banBodySchema } }, async (req) => put(req, 'ip', req.params.ip, req.body?.reason));
-  app.delete('/ips/:ip', { schema: { params: ipParamsSchema } }, async (req) => remove(req, 'ip', req.params.ip));
+  app.put('/ips/:ip', { schema: { params: ipParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400]) } }, async (req) => put(req, 'ip', req.params.ip, req.body?.reason));
+  app.delete('/ips/:ip', { schema: { params: ipParamsSchema, response: answers(200, unbannedAnswer, [400, 404]) } }, async (req) => remove(req, 'ip', req.params.ip));
 }

@@ -1,5 +1,6 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
 import { z } from 'zod';
+import { answers, createdUsersAnswer } from '../answers.js';
 import type { AuditLog } from '../audit.js';
 import { newUsersSchema, type UserStore } from '../users.js';
 
@@ -7,7 +8,7 @@ import { newUsersSchema, type UserStore } from '../users.js';
 const USERS_BODY_LIMIT = 4 * 1024 * 1024;
 
 export async function userRoutes(app: SkFastify, { users, audit }: { users: UserStore; audit: AuditLog }) {
-  app.post('/', { bodyLimit: USERS_BODY_LIMIT, schema: { body: z.object({ users: newUsersSchema }) } }, async (req, reply) => {
+  app.post('/', { bodyLimit: USERS_BODY_LIMIT, schema: { body: z.object({ users: newUsersSchema }), response: answers(201, createdUsersAnswer, [400]) } }, async (req, reply) => {
     const created = await users.createMany(req.body.users);
     // One entry for the whole batch; passwords never reach the log.
     await audit.record(req.identity!, 'users.create', `users:${created.length}`, null, created);
