@@ -27,6 +27,9 @@ export const serviceEnv = {
   INSTANCE_ID: z.string().min(1).optional(),
   WEIGHT: positiveInt.default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // A line per answer is a synchronous write, a sizeable share of what a refusal from memory costs:
+  // off by default, as /metrics counts every answer and traces time them; on to follow requests one by one.
+  LOG_REQUESTS: z.enum(['on', 'off']).default('off').transform((v) => v === 'on'),
   SK_SECRET: z.string().min(16).default('dev-secret-change-me-in-production'),
 };
 
@@ -49,6 +52,12 @@ export const discoveryEnv = {
   SK_DISCOVERY: z.enum(['zookeeper', 'static', 'consul']).default('zookeeper'),
   SK_STATIC_INSTANCES: z.string().default(''),
   CONSUL_URL: z.string().url().optional(),
+};
+
+/** Zipkin export: on when ZIPKIN_URL is set, keeping ZIPKIN_SAMPLE_RATE of new traces. */
+export const tracingEnv = {
+  ZIPKIN_URL: z.string().url().optional(),
+  ZIPKIN_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
 };
 
 export { z };

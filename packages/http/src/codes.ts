@@ -60,6 +60,6 @@ export class SkError extends Error {
   }
 }
 
-export function envelope(info: CodeInfo, extra: Record<string, unknown> = {}, message: string = info.message) {
+export function envelope<E extends Record<string, unknown> = Record<never, never>>(info: CodeInfo, extra: E = {} as E, message: string = info.message) {
   return { code: info.code, message, ...extra };
 }

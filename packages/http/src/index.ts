@@ -1,5 +1,7 @@
 export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type FieldError } from './codes.js';
 export { createService, BODY_LIMIT, REDACT, type ServiceOptions, type SkFastify } from './server.js';
 export { listenAndServe } from './lifecycle.js';
+export { connectionMetrics } from './metrics.js';
 export type { FastifyPluginAsyncZod as SkPlugin } from 'fastify-type-provider-zod';
+export { jsonSchemaTransform } from 'fastify-type-provider-zod';
 export { Registry, Counter, Gauge, Histogram } from 'prom-client';

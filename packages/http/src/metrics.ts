@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * `/metrics` in Prometheus text format: process metrics (event-loop lag, heap) and every answer
@@ -35,4 +35,20 @@ export function installMetrics(app: FastifyInstance, service: string, registry: 
     return registry.metrics();
   });
   return registry;
+}
+
+/**
+ * `sk_connection_up{dependency}`: 1 while the service's link to a dependency (redis, zookeeper,
+ * mysql) is up, 0 while it is down; read from the clients' own state at each scrape.
+ */
+export function connectionMetrics(registry: Registry, links: Record<string, () => boolean>): void {
+  new Gauge({
+    name: 'sk_connection_up',
+    help: 'Whether the link to a dependency is up (1) or down (0)',
+    labelNames: ['dependency'],
+    registers: [registry],
+    collect() {
+      for (const [dependency, up] of Object.entries(links)) this.set({ dependency }, up() ? 1 : 0);
+    },
+  });
 }

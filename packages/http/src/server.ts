@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { Tracing } from '@sk/tracing';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -16,6 +17,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { Codes, SkError, envelope, type FieldError } from './codes.js';
 import { installMetrics } from './metrics.js';
+import { installRequestLog } from './request-log.js';
 
 export const BODY_LIMIT = 16 * 1024;
 
@@ -35,6 +37,10 @@ export interface ServiceOptions {
   trustProxy?: boolean;
   /** The registry `/metrics` serves, when the service made it before the app to add its own metrics. */
   registry?: Registry;
+  /** Server spans for every request when the service traces (ZIPKIN_URL set). */
+  tracing?: Tracing | undefined;
+  /** A log line per answer (LOG_REQUESTS); off, only metrics count answers. */
+  logRequests?: boolean;
 }
 
 /** Redacted everywhere: credentials must never reach a log line. */
@@ -60,13 +66,15 @@ export function createService(opts: ServiceOptions): SkFastify {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     logger: { level: opts.logLevel ?? 'info', name: opts.name, redact: REDACT },
-    // Two log lines per request cost too much at sale rates; answers are counted in /metrics instead.
+    // Fastify's two lines per request cost too much at sale rates: one line, and only on demand (installRequestLog).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: opts.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
 
+  opts.tracing?.serve(app);
+  if (opts.logRequests) installRequestLog(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -15,7 +15,10 @@ export class ActivityBook extends EventEmitter {
   private readonly cache: ChildrenCache;
   private loadedOnce = false;
 
-  constructor(zk: ZkSession, root: string) {
+  constructor(
+    private readonly zk: ZkSession,
+    private readonly root: string,
+  ) {
     super();
     this.cache = new ChildrenCache(zk, zkPaths(root).activities);
     this.cache.on('change', (nodes: Map<string, Buffer>) => this.replace(nodes));
@@ -43,8 +46,28 @@ export class ActivityBook extends EventEmitter {
     const next = new Map<number, ActivityConfig>();
     for (const data of nodes.values()) {
       const activity = parseActivity(data);
-      if (activity) next.set(activity.activity_id, activity);
+      if (!activity) continue;
+      // A version fetched directly may be ahead of what the watch has delivered so far.
+      const held = this.byId.get(activity.activity_id);
+      next.set(activity.activity_id, held && held.version > activity.version ? held : activity);
     }
+    this.index(next);
+  }
+
+  /**
+   * Reads one activity straight from ZooKeeper, for a caller that knows of a newer version than
+   * the watch has delivered here yet (watches reach instances at slightly different moments).
+   */
+  async fetch(activityId: number): Promise<ActivityConfig | undefined> {
+    const node = await this.zk.getData(zkPaths(this.root).activity(activityId));
+    const fresh = node && parseActivity(node.data);
+    const held = this.byId.get(activityId);
+    if (!fresh || (held && held.version >= fresh.version)) return held;
+    this.index(new Map(this.byId).set(activityId, fresh));
+    return fresh;
+  }
+
+  private index(next: Map<number, ActivityConfig>): void {
     const byProduct = new Map<number, ActivityConfig[]>();
     for (const a of next.values()) byProduct.set(a.product_id, [...(byProduct.get(a.product_id) ?? []), a]);
     this.byId = next;

@@ -11,6 +11,8 @@ export function redisKeys(prefix: string) {
     bought: (activityId: number) => `${tag(activityId)}:bought`,
     /** Hash user id → the user's latest qualification (JSON), what `/sec/result` answers. */
     wins: (activityId: number) => `${tag(activityId)}:wins`,
+    /** Hash answer code → /sec/kill answers of the activity with that code, summed over sk-app instances. */
+    answers: (activityId: number) => `${tag(activityId)}:answers`,
     /** A used nonce, in the activity's slot so the Lua step claims it with the purchase. */
     nonce: (activityId: number, userId: number, nonce: string) => `${tag(activityId)}:nonce:${userId}:${nonce}`,
     requests: `${prefix}relay:requests`,

@@ -7,6 +7,8 @@ export const relayRequestSchema = z.object({
   user_id: z.number().int().positive(),
   activity_id: z.number().int().positive(),
   product_id: z.number().int().positive(),
+  /** The activity's version sk-app decided on: an sk-core holding an older one reads it afresh. */
+  activity_version: z.number().int().nonnegative(),
   /** The shopper's single-use nonce, claimed by sk-core in the same atomic step as the purchase. */
   nonce: z.string().min(1).max(64),
   /** How long the nonce must stay claimed: as long as its `sec_time` can pass the window check. */
@@ -31,5 +33,7 @@ export const relayReplySchema = z.object({
   id: z.string(),
   code: z.number().int(),
   result: qualificationSchema.optional(),
+  /** With 1004: the total sk-core found sold, so callers do not mistake a grown total for sold out. */
+  total: z.number().int().optional(),
 });
 export type RelayReply = z.output<typeof relayReplySchema>;

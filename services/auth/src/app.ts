@@ -1,5 +1,6 @@
 import { createService, type SkFastify } from '@sk/http';
 import type { Pool } from '@sk/storage';
+import type { Tracing } from '@sk/tracing';
 import { MysqlProbe } from './health.js';
 import type { SigningKey } from './keys.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -10,11 +11,15 @@ export interface AppDeps {
   tokens: TokenService;
   signingKey: SigningKey;
   logLevel?: string;
+  /** Server spans when the service traces (ZIPKIN_URL). */
+  tracing?: Tracing | undefined;
+  /** A log line per answer (LOG_REQUESTS). */
+  logRequests?: boolean;
 }
 
-export function buildApp({ pool, tokens, signingKey, logLevel }: AppDeps): SkFastify {
+export function buildApp({ pool, tokens, signingKey, logLevel, tracing, logRequests }: AppDeps): SkFastify {
   const mysql = new MysqlProbe(pool);
-  const app = createService({ name: 'auth', logLevel, ready: () => mysql.healthy });
+  const app = createService({ name: 'auth', logLevel, ready: () => mysql.healthy, tracing, logRequests });
   app.addHook('onReady', () => mysql.start());
   app.addHook('onClose', async () => mysql.stop());
   app.register(oauthRoutes, { tokens, signingKey });

@@ -1,7 +1,8 @@
-import { discoveryEnv, mysqlEnv, serviceEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, mysqlEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
+  ...tracingEnv,
   ...mysqlEnv,
   ...zookeeperEnv,
   ...discoveryEnv,

@@ -2,6 +2,7 @@ import { loadConfig } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { serve } from '@sk/runtime';
 import { createMysql } from '@sk/storage';
+import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
 import { prepareAuth } from './auth.js';
@@ -12,7 +13,14 @@ async function main(): Promise<void> {
   const config = loadConfig(configSchema);
   const pool = await createMysql(config.MYSQL_URL);
   const { tokens, signingKey, operator } = await prepareAuth(pool, config);
-  const app = buildApp({ pool, tokens, signingKey, logLevel: config.LOG_LEVEL });
+  const app = buildApp({
+    pool,
+    tokens,
+    signingKey,
+    logLevel: config.LOG_LEVEL,
+    logRequests: config.LOG_REQUESTS,
+    tracing: createTracing({ serviceName: 'auth', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE }),
+  });
   app.log.info({ user: config.SK_ADMIN_USER, operator }, 'operator seeded');
 
   const grpcServer = await startGrpcServer(tokens, config.HOST, config.GRPC_PORT);

@@ -1,6 +1,7 @@
 import { SmoothWeightedBalancer, type Balancer, type Discovery } from '@sk/discovery';
 import { createService, type SkFastify } from '@sk/http';
-import type { TokenVerifier } from '@sk/identity';
+import type { TokenChecker } from '@sk/identity';
+import type { Tracing } from '@sk/tracing';
 import { BreakerFactory, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
 import { RequestLimits, type LimitsConfig } from './limits.js';
 import { Forwarder, sendOver } from './proxy.js';
@@ -10,7 +11,8 @@ import { Upstreams } from './upstreams.js';
 
 export interface GatewayDeps {
   discovery: Discovery;
-  verifier: TokenVerifier;
+  /** Checks bearer tokens; made from the gateway's breakers when it calls auth (AUTH_MODE=rpc). */
+  verifier: TokenChecker | ((breakers: BreakerFactory) => TokenChecker);
   balancer?: Balancer;
   /** Bound on each upstream request (see UPSTREAM_TIMEOUT_MS). */
   upstreamTimeoutMs: number;
@@ -23,15 +25,20 @@ export interface GatewayDeps {
   limits?: LimitsConfig;
   /** Answers sold-out attempts without a hop; off when absent. */
   soldOut?: SoldOutShortcut;
+  /** Server spans, and a client span per upstream call; none when absent. */
+  tracing?: Tracing | undefined;
+  /** A log line per answer (LOG_REQUESTS). */
+  logRequests?: boolean;
 }
 
 /** The gateway: its own /health, and /oauth, /sec, /admin forwarded after the identity check. */
 export function buildApp(deps: GatewayDeps): SkFastify {
-  const { discovery, verifier, balancer = new SmoothWeightedBalancer(), upstreamTimeoutMs, bulkTimeoutMs = 600_000, logLevel, soldOut } = deps;
-  const app = createService({ name: 'gateway', logLevel, ready: () => discovery.connected });
+  const { discovery, balancer = new SmoothWeightedBalancer(), upstreamTimeoutMs, bulkTimeoutMs = 600_000, logLevel, soldOut } = deps;
+  const app = createService({ name: 'gateway', logLevel, ready: () => discovery.connected, tracing: deps.tracing, logRequests: deps.logRequests });
   const breakers = new BreakerFactory(deps.breakers ?? DEFAULT_BREAKER_OPTIONS, app.metrics, app.log);
+  const verifier = typeof deps.verifier === 'function' ? deps.verifier(breakers) : deps.verifier;
   const upstreams = new Upstreams(discovery, balancer, breakers, sendOver, { timeoutMs: upstreamTimeoutMs });
-  const forwarder = new Forwarder(upstreams, app.log);
+  const forwarder = new Forwarder(upstreams, app.log, deps.tracing);
   const limits = deps.limits && new RequestLimits(deps.limits, app.metrics);
   const sweeper = limits && setInterval(() => limits.sweep(), 10_000).unref();
 

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { discoveryEnv, redisEnv, serviceEnv, z, zookeeperEnv } from '@sk/config';
+import { discoveryEnv, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
+  ...tracingEnv,
   PORT: serviceEnv.PORT.default(9090),
   ...zookeeperEnv,
   ...discoveryEnv,
@@ -29,6 +30,11 @@ export const configSchema = z.object({
   ADMIN_BULK_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   // Where the token keys come from; by default any auth instance found in discovery.
   AUTH_URL: z.string().url().optional(),
+  // `local` verifies tokens with auth's keys; `rpc` asks auth's gRPC CheckToken (auth instances
+  // from discovery). Either way a valid token is remembered until it expires.
+  AUTH_MODE: z.enum(['local', 'rpc']).default('local'),
+  // Bound on one CheckToken call, a retry on another auth instance included.
+  AUTH_RPC_DEADLINE_MS: z.coerce.number().int().positive().default(1_000),
 });
 
 export type GatewayConfig = z.output<typeof configSchema>;

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Codes, SkError } from '@sk/http';
-import { authenticate, bearerToken, type Identity, type TokenVerifier } from '@sk/identity';
+import { authenticate, bearerToken, type Identity, type TokenChecker } from '@sk/identity';
 
 /**
  * What the gateway asks of a request before forwarding it:
@@ -24,7 +24,7 @@ export function accessFor(path: string): Access {
 }
 
 /** The verified identity to pass upstream, or the refusal `access` calls for. */
-export async function identify(verifier: TokenVerifier, access: Access, req: FastifyRequest): Promise<Identity | undefined> {
+export async function identify(verifier: TokenChecker, access: Access, req: FastifyRequest): Promise<Identity | undefined> {
   switch (access) {
     case 'public':
       return undefined;

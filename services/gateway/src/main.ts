@@ -1,10 +1,15 @@
 import { loadConfig } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
+import { RemoteTokenChecker } from '@sk/identity';
+import { RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
 import { authTokenVerifier, serve } from '@sk/runtime';
 import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
-import { createBlockingRedis } from '@sk/storage';
+import { connectionMetrics } from '@sk/http';
+import { createBlockingRedis, isRedisReady } from '@sk/storage';
+import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
+import type { BreakerFactory } from './breakers.js';
 import { configSchema } from './config.js';
 import { loadLimits } from './limits.js';
 import { SoldOutShortcut } from './sold-out.js';
@@ -27,9 +32,25 @@ if (zk && subscriber) {
   soldOut = new SoldOutShortcut(book);
 }
 
+// AUTH_MODE=rpc: CheckToken over channels kept open to each auth instance, behind the gateway's breakers.
+let authRpc: RpcClient | undefined;
+const rpcTokenChecker = (breakers: BreakerFactory) => {
+  authRpc = new RpcClient({
+    service: 'auth',
+    definition: authServiceDefinition(),
+    discovery,
+    deadlineMs: config.AUTH_RPC_DEADLINE_MS,
+    breaker: (instance, action) => breakers.create('auth-grpc', instance.id, action),
+  });
+  void authRpc.watch().catch(() => {});
+  return new RemoteTokenChecker(checkTokenOver(authRpc));
+};
+
 const app = buildApp({
   discovery,
-  verifier: authTokenVerifier(discovery, config.AUTH_URL),
+  logRequests: config.LOG_REQUESTS,
+  tracing: createTracing({ serviceName: 'gateway', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE }),
+  verifier: config.AUTH_MODE === 'rpc' ? rpcTokenChecker : authTokenVerifier(discovery, config.AUTH_URL),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   breakers: {
     errorThresholdPercentage: config.BREAKER_ERROR_PERCENT,
@@ -42,8 +63,13 @@ const app = buildApp({
   ...(soldOut ? { soldOut } : {}),
   ...(limits ? { limits } : {}),
 });
+connectionMetrics(app.metrics, {
+  ...(zk ? { zookeeper: () => zk.connected } : {}),
+  ...(subscriber ? { redis: () => isRedisReady(subscriber) } : {}),
+});
 app.addHook('onClose', async () => {
   subscriber?.disconnect();
+  authRpc?.close();
   zk?.close();
 });
 await serve('gateway', app, config, discovery);

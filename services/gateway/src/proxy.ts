@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import { Codes, SkError } from '@sk/http';
 import type { Identity } from '@sk/identity';
-import type { Upstreams } from './upstreams.js';
+import type { TraceContext, Tracing } from '@sk/tracing';
+import type { Upstream, Upstreams } from './upstreams.js';
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -14,6 +15,8 @@ export interface OutboundRequest {
   body?: Buffer | undefined;
   /** Overrides the pool's timeouts for a request known to be slow. */
   timeoutMs?: number;
+  /** The gateway's server span for this request, when traced. */
+  trace?: TraceContext | undefined;
 }
 
 export interface UpstreamResponse {
@@ -103,6 +106,7 @@ export class Forwarder {
   constructor(
     private readonly upstreams: Upstreams,
     private readonly log: ForwarderLogger,
+    private readonly tracing?: Tracing,
   ) {}
 
   async forward(service: string, request: OutboundRequest): Promise<UpstreamResponse> {
@@ -110,7 +114,7 @@ export class Forwarder {
     let retried = false;
     while (upstream) {
       try {
-        return await upstream.breaker.fire(request);
+        return await this.attempt(service, upstream, request);
       } catch (err) {
         if (err instanceof UpstreamFailure && err.response.status !== 500) return err.response;
         this.log.warn({ service, instance: upstream.instance.id, err }, 'upstream request failed');
@@ -120,5 +124,12 @@ export class Forwarder {
       }
     }
     throw new SkError(Codes.UPSTREAM_UNAVAILABLE, `${service} unavailable`);
+  }
+
+  /** One try on one instance; a client span of its own when the request is traced. */
+  private attempt(service: string, upstream: Upstream, request: OutboundRequest): Promise<UpstreamResponse> {
+    if (!this.tracing || !request.trace) return upstream.breaker.fire(request);
+    const call = { remoteService: service, method: request.method, path: request.url.split('?', 1)[0] ?? request.url };
+    return this.tracing.client(request.trace, call, (b3) => upstream.breaker.fire({ ...request, headers: { ...request.headers, ...b3 } }));
   }
 }

@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
-import { discoveryEnv, loadConfig, redisEnv, serviceEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, loadConfig, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
+  ...tracingEnv,
   ...redisEnv,
   ...zookeeperEnv,
   ...discoveryEnv,

@@ -3,9 +3,11 @@ import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
 import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
+import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
-import { Registry } from '@sk/http';
+import { Registry, connectionMetrics } from '@sk/http';
 import { Admission } from './admission.js';
+import { AnswerCounts } from './answer-counts.js';
 import { buildApp } from './app.js';
 import { AutoBan } from './auto-ban.js';
 import { Blacklist } from './blacklist.js';
@@ -26,6 +28,7 @@ const log = pino({ name: 'sk-app', level: config.LOG_LEVEL });
 
 const registry = new Registry();
 const metrics = relayMetrics(registry, () => relay);
+connectionMetrics(registry, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
 const relay = new RelayClient(redis, createBlockingRedis(config.REDIS_URL), keys, log, {
   instanceId: instanceId('sk-app', config),
   timeoutMs: config.RELAY_TIMEOUT_MS,
@@ -51,19 +54,24 @@ const autoBan =
         exemptLoopback: config.AUTO_BAN_EXEMPT_LOOPBACK,
       })
     : undefined;
+const answers = new AnswerCounts(book, redis, keys, log);
 const app = buildApp({
   seckill,
+  answers,
   verifier: authTokenVerifier(discovery, config.AUTH_URL),
   admission: new Admission(blacklist, autoBan, config.TRUSTED_PROXIES),
   ready: () => isRedisReady(redis) && book.loaded && blacklist.loaded,
   logLevel: config.LOG_LEVEL,
   registry,
+  logRequests: config.LOG_REQUESTS,
+  tracing: createTracing({ serviceName: 'sk-app', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE }),
 });
 
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
 app.addHook('onClose', async () => {
   await relay.stop();
   autoBan?.stop();
+  answers.stop();
   blacklist.stop();
   book.stop();
   zk.close();
@@ -75,5 +83,6 @@ await book.start();
 await followSoldOut(subscriber, keys.soldOutChannel, book);
 await blacklist.start();
 autoBan?.start();
+answers.start();
 relay.start();
 await serve('sk-app', app, config, discovery);

@@ -52,7 +52,8 @@ export class Seckill {
     this.now = deps.now ?? Date.now;
   }
 
-  async kill(userId: number, req: KillRequest): Promise<Qualification> {
+  /** `trace`: the caller's span, carried through the relay so sk-core's work joins its trace. */
+  async kill(userId: number, req: KillRequest, trace?: Record<string, string>): Promise<Qualification> {
     const { book, relay, secTimeWindowMs } = this.deps;
     const now = this.now();
     const signed = { nonce: req.nonce, product_id: req.product_id, sec_time: req.sec_time, user_id: userId };
@@ -67,12 +68,14 @@ export class Seckill {
     const outcome = await relay.send({
       user_id: userId,
       activity_id: activity.activity_id,
+      activity_version: activity.version,
       product_id: activity.product_id,
       nonce: req.nonce,
       nonce_ttl_ms: 2 * secTimeWindowMs + 1_000,
-    });
+    }, trace);
     if (outcome.code === Codes.SECKILL_SUCCESS.code && 'result' in outcome && outcome.result) return outcome.result;
-    if (outcome.code === Codes.SOLD_OUT.code) book.markSoldOut(activity.activity_id, activity.total);
+    // Marked at the total sk-core found sold: this instance may already know a grown one.
+    if (outcome.code === Codes.SOLD_OUT.code && 'total' in outcome && outcome.total) book.markSoldOut(activity.activity_id, outcome.total);
     throw new SkError(codeInfo(outcome.code) ?? Codes.BUSY);
   }
 

@@ -1,7 +1,8 @@
-import { discoveryEnv, loadConfig, redisEnv, serviceEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, loadConfig, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
+  ...tracingEnv,
   ...redisEnv,
   ...zookeeperEnv,
   ...discoveryEnv,

@@ -2,10 +2,11 @@ import { createDiscovery } from '@sk/discovery';
 import { serve } from '@sk/runtime';
 import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
+import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
-import { Registry } from '@sk/http';
+import { Registry, connectionMetrics } from '@sk/http';
 import { buildApp } from './app.js';
-import { batchMetrics } from './metrics.js';
+import { batchMetrics, stockMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 import { Qualifier } from './qualifier.js';
 import { RelayWorker } from './relay-worker.js';
@@ -20,11 +21,14 @@ const discovery = createDiscovery(config, () => zk);
 
 const registry = new Registry();
 const { observe } = batchMetrics(registry);
-const app = buildApp({ logLevel: config.LOG_LEVEL, ready: () => isRedisReady(redis) && book.loaded, registry });
+stockMetrics(registry, book, redis, keys);
+connectionMetrics(registry, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
+const tracing = createTracing({ serviceName: 'sk-core', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
+const app = buildApp({ logLevel: config.LOG_LEVEL, logRequests: config.LOG_REQUESTS, tracing, ready: () => isRedisReady(redis) && book.loaded, registry });
 const qualifier = new Qualifier(redis, book, keys, { secret: config.SK_SECRET });
 const workers = Array.from(
   { length: config.CORE_WORKERS },
-  () => new RelayWorker(createBlockingRedis(config.REDIS_URL), redis, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe }),
+  () => new RelayWorker(createBlockingRedis(config.REDIS_URL), redis, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing }),
 );
 
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));

@@ -58,6 +58,7 @@ export class Qualifier {
    * step per activity. `null` for requests whose callers have given up: nothing moves for them.
    */
   async qualifyBatch(reqs: RelayRequest[]): Promise<(RelayReply | null)[]> {
+    await this.catchUp(reqs);
     const now = this.now();
     const replies: (RelayReply | null)[] = new Array(reqs.length).fill(null);
     const attempts = new Map<number, { activity: ActivityConfig; at: number[] }>();
@@ -66,7 +67,7 @@ export class Qualifier {
       const activity = this.book.get(req.activity_id);
       const refusal = this.refusal(req, activity, now);
       if (refusal || !activity) {
-        replies[i] = { id: req.id, code: refusal ?? 1003 };
+        replies[i] = refusal === 1004 && activity ? { id: req.id, code: refusal, total: activity.total } : { id: req.id, code: refusal ?? 1003 };
         return;
       }
       const group = attempts.get(activity.activity_id) ?? { activity, at: [] };
@@ -80,6 +81,14 @@ export class Qualifier {
       }),
     );
     return replies;
+  }
+
+  /** Reads afresh the activities sk-app knows in a newer version than this instance's watch has delivered. */
+  private async catchUp(reqs: RelayRequest[]): Promise<void> {
+    const behind = new Set(
+      reqs.filter((req) => (this.book.get(req.activity_id)?.version ?? -1) < req.activity_version).map((req) => req.activity_id),
+    );
+    await Promise.all([...behind].map((id) => this.book.fetch(id)));
   }
 
   /** The code memory alone can answer with, if any. */
@@ -126,7 +135,8 @@ export class Qualifier {
     }
     return reqs.map((req, k) => {
       const code = answers[k]!;
-      return code === 1002 ? { id: req.id, code, result: qualifications[k]! } : { id: req.id, code };
+      if (code === 1002) return { id: req.id, code, result: qualifications[k]! };
+      return code === 1004 ? { id: req.id, code, total: activity.total } : { id: req.id, code };
     });
   }
 

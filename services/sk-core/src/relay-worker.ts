@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { popBatch, type Redis } from '@sk/storage';
 import { relayRequestSchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
+import type { Tracing } from '@sk/tracing';
 import type { Qualifier } from './qualifier.js';
 
 export interface RelayWorkerOptions {
@@ -9,6 +10,8 @@ export interface RelayWorkerOptions {
   popTimeoutS?: number;
   /** Told each batch's size and how long deciding and answering it took, in seconds. */
   observe?: (size: number, seconds: number) => void;
+  /** Records each traced request's decision as a child of the sk-app span that relayed it. */
+  tracing?: Tracing | undefined;
 }
 
 /** How long a reply list may outlive its sk-app instance. */
@@ -61,6 +64,8 @@ export class RelayWorker {
 
   async handle(batch: string[]): Promise<void> {
     const requests = batch.flatMap((raw) => this.parse(raw));
+    const tracing = this.opts.tracing;
+    const spans = tracing && requests.map((req) => req.trace && tracing.child(req.trace, 'qualify'));
     let replies: (RelayReply | null)[];
     try {
       replies = await this.qualifier.qualifyBatch(requests);
@@ -69,6 +74,8 @@ export class RelayWorker {
       this.log.error({ err, size: requests.length }, 'qualification failed');
       replies = requests.map((req) => ({ id: req.id, code: 1108 }));
     }
+    // Closed before the replies leave, so each span ends within its sk-app parent.
+    spans?.forEach((span, i) => span?.finish({ code: String(replies[i]?.code ?? 'dropped'), 'sk.batch_size': String(requests.length) }));
     const byList = new Map<string, string[]>();
     requests.forEach((req, i) => {
       const reply = replies[i];

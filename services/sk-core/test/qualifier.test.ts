@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { redisKeys, type ActivityBook, type RelayRequest } from '@sk/seckill';
+import { ActivityBook, redisKeys, type RelayRequest } from '@sk/seckill';
 import { createRedis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
 import { isolate } from '../../../test/support/infra.js';
@@ -31,6 +31,7 @@ function request(activityId: number, userId: number, overrides: Partial<RelayReq
     user_id: userId,
     activity_id: activityId,
     product_id: activityId,
+    activity_version: 1,
     nonce: `n-${Math.random().toString(36).slice(2)}`,
     nonce_ttl_ms: 61_000,
     deadline: Date.now() + 10_000,
@@ -110,6 +111,20 @@ describe('the atomic qualification step', () => {
     expect(replies.map((r) => r?.id ?? null)).toEqual(batch.map((r, i) => (i === 7 ? null : r.id)));
     expect(await redis.hget(keys.bought(2), '77')).toBe('3');
     expect(await redis.hget(keys.bought(7), '79')).toBeNull();
+  });
+
+  it('reads afresh an activity sk-app knows and this instance has not yet been told of', async () => {
+    const unwatched = new ActivityBook(zk, iso.zkRoot);
+    const q = new Qualifier(redis, unwatched, keys, { secret: 'k'.repeat(32) });
+    expect((await q.qualify(request(7, 700)))!.code).toBe(1002);
+    expect(unwatched.get(7)?.total).toBe(100);
+    expect((await q.qualify(request(98, 700)))!.code).toBe(1003);
+  });
+
+  it('tells sk-app the total it found sold out', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    const reply = await q.qualify(request(1, 999_999));
+    expect(reply).toMatchObject({ code: 1004, total: 50 });
   });
 
   it('moves nothing when the draw does not pick the attempt', async () => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { TokenVerifier } from '@sk/identity';
+import type { TokenChecker } from '@sk/identity';
 import { Codes, envelope } from '@sk/http';
 import { accessFor, identify } from '../identity.js';
 import type { RequestLimits } from '../limits.js';
@@ -24,7 +24,7 @@ export const KILL_PATH = '/sec/kill';
 
 export interface UpstreamRoutesOptions {
   forwarder: Forwarder;
-  verifier: TokenVerifier;
+  verifier: TokenChecker;
   bulkTimeoutMs: number;
   soldOut?: SoldOutShortcut | undefined;
   /** Rate limits; none when absent. */
@@ -52,6 +52,7 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
       method: req.method,
       url: req.url,
       headers: upstreamRequestHeaders(req.headers, { clientIp, identity }),
+      trace: req.trace,
       body: Buffer.isBuffer(req.body) ? req.body : undefined,
       ...(timeoutMs ? { timeoutMs } : {}),
     });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { authenticate, type TokenVerifier } from '@sk/identity';
 import { Codes, envelope, type SkPlugin } from '@sk/http';
+import { b3Of } from '@sk/tracing';
 import type { Admission } from '../admission.js';
+import type { AnswerCounts } from '../answer-counts.js';
 import type { Seckill } from '../seckill.js';
 
 const productQuery = z.object({ product_id: z.coerce.number().int().positive() });
@@ -19,9 +21,10 @@ export interface SecRoutesOptions {
   seckill: Seckill;
   verifier: TokenVerifier;
   admission: Admission;
+  answers: AnswerCounts;
 }
 
-export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, verifier, admission }) => {
+export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, verifier, admission, answers }) => {
   app.get('/sec/list', async () => envelope(Codes.OK, { result: await seckill.list() }));
 
   app.get('/sec/info', { schema: { querystring: productQuery } }, async (req) =>
@@ -29,9 +32,12 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
   );
 
   app.post('/sec/kill', { schema: { body: killBody } }, async (req) => {
-    const identity = await authenticate(verifier, req);
-    admission.admit(req, identity.userId);
-    return envelope(Codes.SECKILL_SUCCESS, { result: await seckill.kill(identity.userId, req.body) });
+    const result = await answers.track(req.body.product_id, async () => {
+      const identity = await authenticate(verifier, req);
+      admission.admit(req, identity.userId);
+      return seckill.kill(identity.userId, req.body, b3Of(req.trace));
+    });
+    return envelope(Codes.SECKILL_SUCCESS, { result });
   });
 
   app.get('/sec/result', { schema: { querystring: productQuery } }, async (req) => {

@@ -1,0 +1,202 @@
+import type { FastifyInstance } from 'fastify';
+import zipkin from 'zipkin';
+import transport from 'zipkin-transport-http';
+
+const { Annotation, BatchRecorder, ExplicitContext, Instrumentation, TraceId, Tracer, jsonEncoder, option, sampler } = zipkin;
+
+/** A span's identity (trace, span, parent, sampling decision), handed from a server span to its children. */
+export type TraceContext = zipkin.TraceId;
+
+/** B3 propagation fields (`X-B3-TraceId`, `X-B3-SpanId`, ...): HTTP headers, or a field of a queued message. */
+export type B3 = Record<string, string>;
+
+export interface TracingOptions {
+  /** `localEndpoint.serviceName` of every span. */
+  serviceName: string;
+  /** The collector; tracing is off (and costs nothing) without it. */
+  zipkinUrl?: string | undefined;
+  /** Share of new traces kept, 0..1. */
+  sampleRate: number;
+}
+
+export interface ClientCall {
+  remoteService: string;
+  method: string;
+  path: string;
+}
+
+/** A span for work already under way, closed with its outcome. */
+export interface ChildSpan {
+  finish(tags?: Record<string, string>): void;
+}
+
+// Not traced: probes and scrapes would bury the sale's traces.
+const UNTRACED = new Set(['/health', '/metrics']);
+const Header = zipkin.HttpHeaders;
+
+/**
+ * zipkin-js anchors its clock on a whole-millisecond Date.now() at start, so spans of two processes
+ * can be misordered by up to a millisecond; the process's high-resolution time origin is not.
+ */
+class PreciseTracer extends Tracer {
+  override recordAnnotation(annotation: zipkin.IAnnotation, timestamp: number = Math.round((performance.timeOrigin + performance.now()) * 1000)): void {
+    super.recordAnnotation(annotation, timestamp);
+  }
+}
+
+/** The service's tracer when `zipkinUrl` is set; undefined otherwise, so callers skip tracing with one check. */
+export function createTracing(opts: TracingOptions): Tracing | undefined {
+  return opts.zipkinUrl ? new Tracing(opts.serviceName, opts.zipkinUrl, opts.sampleRate) : undefined;
+}
+
+/**
+ * Server spans for a fastify app, client spans for calls out, and child spans for work that came
+ * through the Redis relay. Spans leave in batches, once a second, as Zipkin v2 JSON; a collector
+ * that fails costs a warning a minute, never a request.
+ */
+export class Tracing {
+  private readonly tracer: zipkin.Tracer;
+  private readonly clients = new Map<string, zipkin.Instrumentation.HttpClient>();
+  private warn: (message: string) => void = (message) => console.warn(message);
+  private lastWarning = 0;
+
+  constructor(
+    readonly serviceName: string,
+    zipkinUrl: string,
+    sampleRate: number,
+  ) {
+    const logger = new transport.HttpLogger({
+      endpoint: `${zipkinUrl.replace(/\/$/, '')}/api/v2/spans`,
+      jsonEncoder: jsonEncoder.JSON_V2,
+      log: { error: (message: string) => this.collectorFailed(String(message)) },
+    });
+    this.tracer = new PreciseTracer({
+      ctxImpl: new ExplicitContext(),
+      recorder: new BatchRecorder({ logger }),
+      sampler: new sampler.CountingSampler(sampleRate),
+      localServiceName: serviceName,
+      // A server span of its own under the caller's client span, not one span shared by both.
+      supportsJoin: false,
+    });
+  }
+
+  /** A server span around every request of `app` (but /health and /metrics), kept on `req.trace`. */
+  serve(app: FastifyInstance): void {
+    const server = new Instrumentation.HttpServer({ tracer: this.tracer, port: 0 });
+    this.warn = (message) => app.log.warn(message);
+    app.decorateRequest('trace', undefined);
+    app.addHook('onRequest', (req, _reply, done) => {
+      if (!UNTRACED.has(req.routeOptions.url ?? '')) {
+        const headers = req.headers;
+        const read = <T>(name: string) => {
+          const value = headers[name.toLowerCase()];
+          return (typeof value === 'string' ? new option.Some(value) : option.None) as zipkin.option.IOption<T>;
+        };
+        req.trace = this.tracer.scoped(() => server.recordRequest(req.method, req.url, read));
+      }
+      done();
+    });
+    // Closed when the answer is handed over: a caller's span then always ends after this one.
+    app.addHook('onSend', (req, reply, payload, done) => {
+      const id = req.trace;
+      if (id) {
+        this.tracer.scoped(() => {
+          this.tracer.setId(id);
+          this.tracer.recordRpc(`${req.method} ${req.routeOptions.url ?? 'unknown'}`);
+          server.recordResponse(id, String(reply.statusCode));
+        });
+      }
+      done(null, payload);
+    });
+  }
+
+  /** Runs `send` as a client span under `parent`; `send` gets the B3 headers to add to its request. */
+  async client<T extends { status: number }>(parent: TraceContext, call: ClientCall, send: (b3: B3) => Promise<T>): Promise<T> {
+    const instrumentation = this.clientFor(call.remoteService);
+    const { id, headers } = this.tracer.letId(parent, () => {
+      const request = instrumentation.recordRequest<{ headers: B3 }>({ headers: {} }, call.path, call.method);
+      return { id: this.tracer.id, headers: request.headers };
+    });
+    try {
+      const response = await send(headers);
+      this.tracer.scoped(() => instrumentation.recordResponse(id, String(response.status)));
+      return response;
+    } catch (err) {
+      this.tracer.scoped(() => instrumentation.recordError(id, err instanceof Error ? err : new Error(String(err))));
+      throw err;
+    }
+  }
+
+  /**
+   * Starts a span for work done on behalf of a message that carried `carrier` (see `b3Of`): a
+   * consumer span, child of the sender's. Undefined when the carrier is unusable or unsampled.
+   */
+  child(carrier: B3, name: string): ChildSpan | undefined {
+    const parent = fromB3(carrier);
+    if (!parent || !parent.sampled.getOrElse(false)) return undefined;
+    const tracer = this.tracer;
+    const id = tracer.createChildId(parent);
+    tracer.scoped(() => {
+      tracer.setId(id);
+      tracer.recordServiceName(this.serviceName);
+      tracer.recordRpc(name);
+      tracer.recordAnnotation(new Annotation.ConsumerStart());
+    });
+    return {
+      finish: (tags = {}) =>
+        tracer.scoped(() => {
+          tracer.setId(id);
+          for (const [key, value] of Object.entries(tags)) tracer.recordBinary(key, value);
+          tracer.recordAnnotation(new Annotation.ConsumerStop());
+        }),
+    };
+  }
+
+  private clientFor(remoteService: string): zipkin.Instrumentation.HttpClient {
+    let client = this.clients.get(remoteService);
+    if (!client) {
+      client = new Instrumentation.HttpClient({ tracer: this.tracer, remoteServiceName: remoteService });
+      this.clients.set(remoteService, client);
+    }
+    return client;
+  }
+
+  private collectorFailed(message: string): void {
+    const now = Date.now();
+    if (now - this.lastWarning < 60_000) return;
+    this.lastWarning = now;
+    this.warn(`zipkin export failed (further failures quiet for a minute): ${message.slice(0, 200)}`);
+  }
+}
+
+/** The B3 fields of a sampled span, to carry in a message; undefined when there is nothing worth carrying. */
+export function b3Of(trace: TraceContext | undefined): B3 | undefined {
+  if (!trace || !trace.sampled.getOrElse(false)) return undefined;
+  const b3: B3 = { [Header.TraceId]: trace.traceId, [Header.SpanId]: trace.spanId, [Header.Sampled]: '1' };
+  trace.parentSpanId.ifPresent((parent) => (b3[Header.ParentSpanId] = parent));
+  if (trace.isDebug()) b3[Header.Flags] = '1';
+  return b3;
+}
+
+/** The span a message's B3 fields name, or undefined when they name none. */
+export function fromB3(b3: B3): TraceContext | undefined {
+  const traceId = b3[Header.TraceId];
+  const spanId = b3[Header.SpanId];
+  if (!traceId || !spanId) return undefined;
+  const parent = b3[Header.ParentSpanId];
+  const sampled = b3[Header.Sampled];
+  return new TraceId({
+    traceId,
+    spanId,
+    parentId: parent ? new option.Some(parent) : option.None,
+    sampled: sampled === undefined ? option.None : new option.Some(sampled === '1' || sampled === 'true'),
+    debug: b3[Header.Flags] === '1',
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's server span, when the service traces. */
+    trace: TraceContext | undefined;
+  }
+}
