@@ -17,3 +17,5 @@ export {
   type BlacklistKind,
   type BlacklistSource,
 } from './blacklist.js';
+export { BatchedCounts, type Tally } from './batched-counts.js';
+export { AnswerCounts } from './answer-counts.js';

@@ -3,9 +3,9 @@ import { createDiscovery } from '@sk/discovery';
 import { RemoteTokenChecker } from '@sk/identity';
 import { RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
 import { authTokenVerifier, serve } from '@sk/runtime';
-import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
+import { ActivityBook, AnswerCounts, followSoldOut, redisKeys } from '@sk/seckill';
 import { connectionMetrics } from '@sk/http';
-import { createBlockingRedis, isRedisReady } from '@sk/storage';
+import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
@@ -24,12 +24,16 @@ const discovery = createDiscovery(config, () => zk!);
 await zk?.waitConnected();
 
 let soldOut: SoldOutShortcut | undefined;
+let answers: AnswerCounts | undefined;
 const subscriber = config.SOLD_OUT_AT_GATEWAY === 'on' ? createBlockingRedis(config.REDIS_URL) : undefined;
-if (zk && subscriber) {
+const redis = subscriber && createRedis(config.REDIS_URL);
+if (zk && subscriber && redis) {
+  const keys = redisKeys(config.REDIS_PREFIX);
   const book = new ActivityBook(zk, config.ZK_ROOT);
   await book.start();
-  void followSoldOut(subscriber, redisKeys(config.REDIS_PREFIX).soldOutChannel, book).catch(() => {});
-  soldOut = new SoldOutShortcut(book);
+  void followSoldOut(subscriber, keys.soldOutChannel, book).catch(() => {});
+  answers = new AnswerCounts(book, redis, keys, { warn: (details, message) => app.log.warn(details, message) });
+  soldOut = new SoldOutShortcut(book, answers);
 }
 
 // AUTH_MODE=rpc: CheckToken over channels kept open to each auth instance, behind the gateway's breakers.
@@ -68,8 +72,12 @@ connectionMetrics(app.metrics, {
   ...(subscriber ? { redis: () => isRedisReady(subscriber) } : {}),
 });
 app.addHook('onClose', async () => {
+  answers?.stop();
+  await answers?.flush();
   subscriber?.disconnect();
+  redis?.disconnect();
   authRpc?.close();
   zk?.close();
 });
+answers?.start();
 await serve('gateway', app, config, discovery);

@@ -1,4 +1,5 @@
-import type { ActivityBook } from '@sk/seckill';
+import { Codes } from '@sk/http';
+import type { ActivityBook, AnswerCounts } from '@sk/seckill';
 
 /**
  * Answers a purchase attempt on a sold-out product at the gateway, from memory (activities from
@@ -8,6 +9,8 @@ import type { ActivityBook } from '@sk/seckill';
 export class SoldOutShortcut {
   constructor(
     private readonly book: ActivityBook,
+    /** Operators' per-activity answer counts, which these answers belong to as much as sk-app's. */
+    private readonly answers?: AnswerCounts,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -23,6 +26,8 @@ export class SoldOutShortcut {
     if (typeof productId !== 'number' || !Number.isInteger(productId)) return false;
     const now = this.now();
     const activity = this.book.forProduct(productId, now);
-    return activity !== undefined && this.book.status(activity, now) === 'sold_out';
+    if (!activity || this.book.status(activity, now) !== 'sold_out') return false;
+    this.answers?.countFor(activity.activity_id, Codes.SOLD_OUT);
+    return true;
   }
 }

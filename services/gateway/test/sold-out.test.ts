@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZookeeperDiscovery } from '@sk/discovery';
 import type { SkFastify } from '@sk/http';
 import { TokenVerifier } from '@sk/identity';
-import type { ActivityBook } from '@sk/seckill';
+import { AnswerCounts, redisKeys, type ActivityBook } from '@sk/seckill';
+import { createRedis, type Redis } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith } from '../../../test/support/activities.js';
@@ -17,6 +18,9 @@ let book: ActivityBook;
 let skApp: FakeUpstream;
 let mint: TokenMint;
 let app: SkFastify;
+let redis: Redis;
+let answers: AnswerCounts;
+const keys = redisKeys(iso.redisPrefix);
 
 beforeAll(async () => {
   ({ zk: bookZk, book } = await bookWith(iso.zkRoot, [activity({ activity_id: 1, product_id: 10, total: 5 }), activity({ activity_id: 2, product_id: 20 })]));
@@ -24,12 +28,14 @@ beforeAll(async () => {
   await zk.waitConnected();
   skApp = await startFakeUpstream('sk-app', zk, iso.zkRoot);
   mint = await TokenMint.create();
+  redis = createRedis(iso.redisUrl);
+  answers = new AnswerCounts(book, redis, keys, { warn: () => {} });
   app = buildApp({
     discovery: new ZookeeperDiscovery(zk, iso.zkRoot),
     verifier: new TokenVerifier(async () => mint.jwks),
     upstreamTimeoutMs: 1_000,
     logLevel: 'silent',
-    soldOut: new SoldOutShortcut(book),
+    soldOut: new SoldOutShortcut(book, answers),
   });
   await app.ready();
 });
@@ -37,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await skApp?.close();
+  redis?.disconnect();
   book?.stop();
   zk?.close();
   bookZk?.close();
@@ -64,6 +71,9 @@ describe('sold-out answered at the gateway', () => {
     const res = await kill(10, await mint.sign(1, ['user']));
     expect([res.statusCode, res.json().code]).toEqual([410, 1004]);
     expect(skApp.seen).toHaveLength(0);
+    // Operators see the gateway's answers among the activity's answers by code.
+    await answers.flush();
+    expect(await redis.hget(keys.answers(1), '1004')).toBe('1');
     const anonymous = await kill(10);
     expect([anonymous.statusCode, anonymous.json().code]).toEqual([401, 1103]);
   });

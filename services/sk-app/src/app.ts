@@ -1,8 +1,8 @@
+import type { AnswerCounts } from '@sk/seckill';
 import { createService, type Registry, type SkFastify } from '@sk/http';
 import type { TokenVerifier } from '@sk/identity';
 import type { Tracing } from '@sk/tracing';
 import type { Admission } from './admission.js';
-import type { AnswerCounts } from './answer-counts.js';
 import { secRoutes } from './routes/sec.js';
 import type { Seckill } from './seckill.js';
 

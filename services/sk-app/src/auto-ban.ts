@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { publishBlacklistChanges, type BlacklistChange, type BlacklistKind, type RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
-import { BatchedCounts, type Tally } from './batched-counts.js';
+import { BatchedCounts, type Tally } from '@sk/seckill';
 import type { Blacklist } from './blacklist.js';
 import { isLoopback } from './client-ip.js';
 

@@ -1,13 +1,12 @@
 import pino from 'pino';
 import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
-import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
+import { ActivityBook, AnswerCounts, followSoldOut, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { Registry, connectionMetrics } from '@sk/http';
 import { Admission } from './admission.js';
-import { AnswerCounts } from './answer-counts.js';
 import { buildApp } from './app.js';
 import { AutoBan } from './auto-ban.js';
 import { Blacklist } from './blacklist.js';
@@ -72,6 +71,7 @@ app.addHook('onClose', async () => {
   await relay.stop();
   autoBan?.stop();
   answers.stop();
+  await answers.flush();
   blacklist.stop();
   book.stop();
   zk.close();

@@ -1,3 +1,4 @@
+import { AnswerCounts } from '@sk/seckill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { publishBlacklistChanges, redisKeys, requestSignature, signKeyFor, type ActivityBook, type BlacklistChange } from '@sk/seckill';
@@ -7,7 +8,6 @@ import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith, until } from '../../../test/support/activities.js';
 import { TokenMint } from '../../../test/support/tokens.js';
 import { Admission } from '../src/admission.js';
-import { AnswerCounts } from '../src/answer-counts.js';
 import { buildApp } from '../src/app.js';
 import { AutoBan, type AutoBanOptions } from '../src/auto-ban.js';
 import { Blacklist } from '../src/blacklist.js';

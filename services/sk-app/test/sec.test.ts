@@ -1,3 +1,4 @@
+import { AnswerCounts } from '@sk/seckill';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -8,7 +9,6 @@ import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
 import { TokenMint } from '../../../test/support/tokens.js';
 import { Admission } from '../src/admission.js';
-import { AnswerCounts } from '../src/answer-counts.js';
 import { buildApp } from '../src/app.js';
 import { Blacklist } from '../src/blacklist.js';
 import { RelayClient } from '../src/relay.js';

@@ -1,9 +1,9 @@
+import type { AnswerCounts } from '@sk/seckill';
 import { z } from 'zod';
 import { authenticate, type TokenVerifier } from '@sk/identity';
 import { Codes, envelope, type SkPlugin } from '@sk/http';
 import { b3Of } from '@sk/tracing';
 import type { Admission } from '../admission.js';
-import type { AnswerCounts } from '../answer-counts.js';
 import type { Seckill } from '../seckill.js';
 
 const productQuery = z.object({ product_id: z.coerce.number().int().positive() });

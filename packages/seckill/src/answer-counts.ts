@@ -1,6 +1,6 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { Codes, SkError, type CodeInfo } from '@sk/http';
-import type { ActivityBook, RedisKeys } from '@sk/seckill';
+import type { ActivityBook } from './activity-book.js';
+import type { RedisKeys } from './keys.js';
 import type { Redis } from '@sk/storage';
 import { BatchedCounts, type Tally } from './batched-counts.js';
 
@@ -20,7 +20,7 @@ export class AnswerCounts {
     private readonly book: ActivityBook,
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: { warn(details: object, message: string): void },
     flushMs = 200,
     private readonly now: () => number = Date.now,
   ) {
@@ -33,6 +33,11 @@ export class AnswerCounts {
 
   stop(): void {
     this.counts.stop();
+  }
+
+  /** Writes what was counted since the last flush (at shutdown, so the last moments count too). */
+  flush(): Promise<void> {
+    return this.counts.flush();
   }
 
   /** Runs one attempt on `productId` and counts its answer: success, or the code of its refusal. */
@@ -51,8 +56,11 @@ export class AnswerCounts {
   /** Answers about a product no activity holds belong to no activity: not counted. */
   private count(productId: number, answer: CodeInfo): void {
     const activity = this.book.forProduct(productId, this.now());
-    if (!activity) return;
-    const activityId = activity.activity_id;
+    if (activity) this.countFor(activity.activity_id, answer);
+  }
+
+  /** Counts one answer given on an activity (e.g. the gateway's sold-out answers). */
+  countFor(activityId: number, answer: CodeInfo): void {
     this.counts.add(`${activityId}:${answer.code}`, () => ({ activityId, code: answer.code }));
   }
 
