@@ -13,7 +13,11 @@ export function authServiceDefinition(): grpc.ServiceDefinition {
   return definition['sk.auth.AuthService'] as grpc.ServiceDefinition;
 }
 
-interface CheckTokenResponse {
+export interface CheckTokenRequest {
+  token: string;
+}
+
+export interface CheckTokenResponse {
   valid: boolean;
   user_id: number;
   username: string;

@@ -1,22 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { authServiceDefinition, type CheckTokenRequest, type CheckTokenResponse } from '@sk/rpc';
 import type { TokenService } from './tokens.js';
-
-// The repository's proto/ directory: three levels up from both src/ and dist/.
-const PROTO_PATH = fileURLToPath(new URL('../../../proto/auth.proto', import.meta.url));
-
-interface CheckTokenRequest {
-  token: string;
-}
-
-interface CheckTokenResponse {
-  valid: boolean;
-  user_id: number;
-  username: string;
-  roles: string[];
-  expires_at: number;
-}
 
 const INVALID: CheckTokenResponse = { valid: false, user_id: 0, username: '', roles: [], expires_at: 0 };
 
@@ -27,9 +11,8 @@ export interface GrpcServer {
 
 /** Serves `sk.auth.AuthService` on `host:port` (port 0: an ephemeral one, reported back). */
 export async function startGrpcServer(tokens: Pick<TokenService, 'check'>, host: string, port: number): Promise<GrpcServer> {
-  const definition = protoLoader.loadSync(PROTO_PATH, { keepCase: true, longs: Number, defaults: true });
   const server = new grpc.Server();
-  server.addService(definition['sk.auth.AuthService'] as grpc.ServiceDefinition, {
+  server.addService(authServiceDefinition(), {
     CheckToken(
       call: grpc.ServerUnaryCall<CheckTokenRequest, CheckTokenResponse>,
       callback: grpc.sendUnaryData<CheckTokenResponse>,

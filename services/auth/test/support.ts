@@ -2,6 +2,7 @@ import { createServer, Socket, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { CheckTokenResponse } from '@sk/rpc';
 import type { RowDataPacket } from 'mysql2/promise';
 import { loadConfig } from '@sk/config';
 import type { SkFastify } from '@sk/http';
@@ -97,13 +98,6 @@ export class TcpRelay {
   }
 }
 
-export interface CheckTokenResponse {
-  valid: boolean;
-  user_id: number;
-  username: string;
-  roles: string[];
-  expires_at: number;
-}
 
 export type AuthClient = grpc.Client & {
   CheckToken(request: { token: string }, callback: (err: grpc.ServiceError | null, res: CheckTokenResponse) => void): void;
