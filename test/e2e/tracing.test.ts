@@ -40,7 +40,8 @@ let suite: Suite;
 
 beforeAll(async () => {
   receiver = await spanReceiver();
-  suite = await Suite.start(iso, { env: { ZIPKIN_URL: receiver.url } });
+  // Tokens checked over gRPC here, so the trace also crosses the RPC client and auth.
+  suite = await Suite.start(iso, { env: { ZIPKIN_URL: receiver.url, AUTH_MODE: 'rpc' } });
 });
 
 afterAll(async () => {
@@ -68,22 +69,31 @@ function expectWithin(child: Span, parent: Span) {
 }
 
 describe('tracing across the gateway, sk-app and the Redis relay to sk-core', () => {
-  it('makes one /sec/kill one trace: gateway server → gateway client → sk-app server → sk-core', async () => {
+  it('makes one /sec/kill one trace: gateway server → gateway client → sk-app server → sk-core, and auth over gRPC', async () => {
     const [shopper] = (await suite.shoppers(1, 'traced')) as [Shopper];
     const { productId } = await suite.sale({ total: 5, buy_limit: 1 });
     await suite.until(productId, 'on_sale');
     expect((await suite.kill(shopper, productId)).body.code).toBe(1002);
 
-    const trace = await killTrace(['gateway', 'sk-app', 'sk-core']);
-    const one = (service: string, kind: string) => {
-      const found = trace.filter((s) => s.localEndpoint.serviceName === service && s.kind === kind);
+    const trace = await killTrace(['gateway', 'auth', 'sk-app', 'sk-core']);
+    const one = (service: string, kind: string, remote?: string) => {
+      const found = trace.filter(
+        (s) => s.localEndpoint.serviceName === service && s.kind === kind && (!remote || s.remoteEndpoint?.serviceName === remote),
+      );
       expect(found, `${service} ${kind} spans`).toHaveLength(1);
       return found[0]!;
     };
     const gatewayServer = one('gateway', 'SERVER');
-    const gatewayClient = one('gateway', 'CLIENT');
+    const gatewayClient = one('gateway', 'CLIENT', 'sk-app');
     const appServer = one('sk-app', 'SERVER');
     const core = one('sk-core', 'CONSUMER');
+    // The shopper's first request: its token is checked by auth's CheckToken, a child of the gRPC client span.
+    const authClient = one('gateway', 'CLIENT', 'auth');
+    const check = one('auth', 'CONSUMER');
+    expect(check.name).toBe('checktoken');
+    expect(check.tags?.valid).toBe('true');
+    expectWithin(authClient, gatewayServer);
+    expectWithin(check, authClient);
 
     expect(gatewayServer.parentId).toBeUndefined();
     expect(appServer.tags?.['http.path']).toBe('/sec/kill');

@@ -8,7 +8,7 @@ export interface CheckedToken {
 }
 
 /** Asks auth about a token: null when invalid; rejects when auth cannot be asked. */
-export type TokenCheck = (token: string) => Promise<CheckedToken | null>;
+export type TokenCheck = (token: string, trace?: Record<string, string>) => Promise<CheckedToken | null>;
 
 /**
  * Checks tokens by asking auth (e.g. its gRPC CheckToken), and remembers valid ones until they
@@ -26,12 +26,12 @@ export class RemoteTokenChecker implements TokenChecker {
     this.cache = new TokenCache(opts);
   }
 
-  async verify(token: string): Promise<Identity | null> {
+  async verify(token: string, trace?: Record<string, string>): Promise<Identity | null> {
     const hit = this.cache.get(token);
     if (hit) return hit;
     let pending = this.inFlight.get(token);
     if (!pending) {
-      pending = this.check(token).finally(() => this.inFlight.delete(token));
+      pending = this.check(token, trace).finally(() => this.inFlight.delete(token));
       this.inFlight.set(token, pending);
     }
     let checked: CheckedToken | null;

@@ -23,7 +23,8 @@ export type JwksSource = () => Promise<JSONWebKeySet>;
 /** What a service asks of a bearer token, whether it verifies it itself or asks auth. */
 export interface TokenChecker {
   /** The identity of a valid token; `null` for an invalid or expired one. Throws AuthUnavailableError. */
-  verify(token: string): Promise<Identity | null>;
+  /** `trace`: the caller's B3 fields, for a checker that asks another service. */
+  verify(token: string, trace?: Record<string, string>): Promise<Identity | null>;
 }
 
 /** Tokens cannot be checked now (no keys, auth unreachable): a 503, not a 401. */

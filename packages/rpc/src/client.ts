@@ -7,6 +7,8 @@ export interface RpcCall {
   service: string;
   method: string;
   metadata: grpc.Metadata;
+  /** The caller's trace context (B3 fields), under which the tracer records the call. */
+  parent?: Record<string, string> | undefined;
 }
 
 /** Wraps every call, retries included: where tracing records a client span and propagates its context. */
@@ -92,12 +94,12 @@ export class RpcClient {
   }
 
   /** Calls `method` on an instance; rejects with RpcError (UNAVAILABLE when no instance could take it). */
-  call<Res>(method: string, request: unknown): Promise<Res> {
+  call<Res>(method: string, request: unknown, parent?: Record<string, string>): Promise<Res> {
     const { service, definition } = this.opts;
     const def = definition[method];
     if (!def) throw new Error(`${service} has no method ${method}`);
     const metadata = new grpc.Metadata();
-    return this.tracer.trace({ service, method, metadata }, async () => {
+    return this.tracer.trace({ service, method, metadata, parent }, async () => {
       const deadline = new Date(Date.now() + this.opts.deadlineMs);
       const send: Send = (client) =>
         new Promise((resolve, reject) =>

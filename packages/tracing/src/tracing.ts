@@ -128,6 +128,24 @@ export class Tracing {
   }
 
   /**
+   * Records a gRPC call as a client span under `call.parent` (B3 fields) and hands the span's B3
+   * to the callee in the call's metadata; without a parent the call goes untraced.
+   */
+  async rpc<T>(
+    call: { service: string; method: string; parent?: B3 | undefined; metadata: { set(key: string, value: string): void } },
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const parent = call.parent && fromB3(call.parent);
+    if (!parent) return send();
+    const { value } = await this.client(parent, { remoteService: call.service, method: 'POST', path: `/${call.service}/${call.method}` }, async (b3) => {
+      // gRPC metadata keys are lower case.
+      for (const [key, field] of Object.entries(b3)) call.metadata.set(key.toLowerCase(), field);
+      return { status: 200, value: await send() };
+    });
+    return value;
+  }
+
+  /**
    * Starts a span for work done on behalf of a message that carried `carrier` (see `b3Of`): a
    * consumer span, child of the sender's. Undefined when the carrier is unusable or unsampled.
    */
@@ -180,17 +198,19 @@ export function b3Of(trace: TraceContext | undefined): B3 | undefined {
 
 /** The span a message's B3 fields name, or undefined when they name none. */
 export function fromB3(b3: B3): TraceContext | undefined {
-  const traceId = b3[Header.TraceId];
-  const spanId = b3[Header.SpanId];
+  // HTTP headers keep their case here; gRPC metadata keys arrive in lower case.
+  const field = (name: string) => b3[name] ?? b3[name.toLowerCase()];
+  const traceId = field(Header.TraceId);
+  const spanId = field(Header.SpanId);
   if (!traceId || !spanId) return undefined;
-  const parent = b3[Header.ParentSpanId];
-  const sampled = b3[Header.Sampled];
+  const parent = field(Header.ParentSpanId);
+  const sampled = field(Header.Sampled);
   return new TraceId({
     traceId,
     spanId,
     parentId: parent ? new option.Some(parent) : option.None,
     sampled: sampled === undefined ? option.None : new option.Some(sampled === '1' || sampled === 'true'),
-    debug: b3[Header.Flags] === '1',
+    debug: field(Header.Flags) === '1',
   });
 }
 

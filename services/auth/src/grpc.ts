@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { authServiceDefinition, type CheckTokenRequest, type CheckTokenResponse } from '@sk/rpc';
+import type { Tracing } from '@sk/tracing';
 import type { TokenService } from './tokens.js';
 
 const INVALID: CheckTokenResponse = { valid: false, user_id: 0, username: '', roles: [], expires_at: 0 };
@@ -10,22 +11,29 @@ export interface GrpcServer {
 }
 
 /** Serves `sk.auth.AuthService` on `host:port` (port 0: an ephemeral one, reported back). */
-export async function startGrpcServer(tokens: Pick<TokenService, 'check'>, host: string, port: number): Promise<GrpcServer> {
+export async function startGrpcServer(tokens: Pick<TokenService, 'check'>, host: string, port: number, tracing?: Tracing): Promise<GrpcServer> {
   const server = new grpc.Server();
   server.addService(authServiceDefinition(), {
     CheckToken(
       call: grpc.ServerUnaryCall<CheckTokenRequest, CheckTokenResponse>,
       callback: grpc.sendUnaryData<CheckTokenResponse>,
     ) {
+      // The caller's B3 fields arrive as metadata: this check joins its trace.
+      const span = tracing?.child(Object.fromEntries(Object.entries(call.metadata.getMap()).map(([k, v]) => [k, String(v)])), 'CheckToken');
       tokens.check(call.request.token).then(
-        (claims) =>
+        (claims) => {
+          span?.finish({ valid: String(claims !== null) });
           callback(
             null,
             claims
               ? { valid: true, user_id: claims.userId, username: claims.username, roles: claims.roles, expires_at: claims.expiresAt }
               : INVALID,
-          ),
-        (err: Error) => callback({ code: grpc.status.UNAVAILABLE, details: err.message }),
+          );
+        },
+        (err: Error) => {
+          span?.finish({ error: err.message });
+          callback({ code: grpc.status.UNAVAILABLE, details: err.message });
+        },
       );
     },
   });

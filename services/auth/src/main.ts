@@ -13,17 +13,18 @@ async function main(): Promise<void> {
   const config = loadConfig(configSchema);
   const pool = await createMysql(config.MYSQL_URL);
   const { tokens, signingKey, operator } = await prepareAuth(pool, config);
+  const tracing = createTracing({ serviceName: 'auth', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
   const app = buildApp({
     pool,
     tokens,
     signingKey,
     logLevel: config.LOG_LEVEL,
     logRequests: config.LOG_REQUESTS,
-    tracing: createTracing({ serviceName: 'auth', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE }),
+    tracing,
   });
   app.log.info({ user: config.SK_ADMIN_USER, operator }, 'operator seeded');
 
-  const grpcServer = await startGrpcServer(tokens, config.HOST, config.GRPC_PORT);
+  const grpcServer = await startGrpcServer(tokens, config.HOST, config.GRPC_PORT, tracing);
   app.log.info({ grpcPort: grpcServer.port }, 'gRPC listening');
   let zk: ZkSession | undefined;
   const discovery = createDiscovery(config, () => {

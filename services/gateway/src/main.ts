@@ -36,6 +36,8 @@ if (zk && subscriber && redis) {
   soldOut = new SoldOutShortcut(book, answers);
 }
 
+const tracing = createTracing({ serviceName: 'gateway', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
+
 // AUTH_MODE=rpc: CheckToken over channels kept open to each auth instance, behind the gateway's breakers.
 let authRpc: RpcClient | undefined;
 const rpcTokenChecker = (breakers: BreakerFactory) => {
@@ -45,6 +47,7 @@ const rpcTokenChecker = (breakers: BreakerFactory) => {
     discovery,
     deadlineMs: config.AUTH_RPC_DEADLINE_MS,
     breaker: (instance, action) => breakers.create('auth-grpc', instance.id, action),
+    ...(tracing ? { tracer: { trace: (call, send) => tracing.rpc(call, send) } } : {}),
   });
   void authRpc.watch().catch(() => {});
   return new RemoteTokenChecker(checkTokenOver(authRpc));
@@ -53,7 +56,7 @@ const rpcTokenChecker = (breakers: BreakerFactory) => {
 const app = buildApp({
   discovery,
   logRequests: config.LOG_REQUESTS,
-  tracing: createTracing({ serviceName: 'gateway', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE }),
+  tracing,
   verifier: config.AUTH_MODE === 'rpc' ? rpcTokenChecker : authTokenVerifier(discovery, config.AUTH_URL),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   breakers: {
