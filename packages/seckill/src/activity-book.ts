@@ -83,14 +83,18 @@ export class ActivityBook extends EventEmitter {
     return [...this.byId.values()].sort((a, b) => a.activity_id - b.activity_id);
   }
 
+  /** Every activity of a product, from the index (no scan of all activities). */
+  ofProduct(productId: number): readonly ActivityConfig[] {
+    return this.byProduct.get(productId) ?? [];
+  }
+
   /**
    * The activity a shopper means by a product: the one on sale, else the next to start, else
    * the one that ended last.
    */
   forProduct(productId: number, now: number): ActivityConfig | undefined {
-    const candidates = this.byProduct.get(productId);
-    if (!candidates) return undefined;
-    if (candidates.length === 1) return candidates[0];
+    const candidates = this.ofProduct(productId);
+    if (candidates.length <= 1) return candidates[0];
     const rank = (a: ActivityConfig) => {
       const status = this.status(a, now);
       return status === 'on_sale' || status === 'sold_out' ? 0 : status === 'not_started' ? 1 : 2;

@@ -1,3 +1,4 @@
+import { remainingOf } from './stock.js';
 import { z } from 'zod';
 
 /** An activity as mirrored to ZooKeeper by sk-admin and held in memory by sk-app and sk-core. */
@@ -35,7 +36,7 @@ export function shopperView(a: ActivityConfig, now: number, sold: number) {
     end_time: new Date(a.end_time).toISOString(),
     status: activityStatus(a, now, sold),
     total: a.total,
-    remaining: Math.max(0, a.total - sold),
+    remaining: remainingOf(a.total, sold),
   };
 }
 

@@ -19,3 +19,4 @@ export {
 } from './blacklist.js';
 export { BatchedCounts, type Tally } from './batched-counts.js';
 export { AnswerCounts } from './answer-counts.js';
+export { readSold, remainingOf } from './stock.js';

@@ -1,5 +1,5 @@
 import { Codes, SkError } from '@sk/http';
-import type { ActivityConfig, RedisKeys } from '@sk/seckill';
+import { readSold, remainingOf, type ActivityConfig, type RedisKeys } from '@sk/seckill';
 import { isRedisReady, type Redis } from '@sk/storage';
 import { isMirrored, type ActivityChanges, type ActivityRecord, type ActivityStore, type NewActivity } from './activities.js';
 import type { MirrorReconciler, MirrorState } from './mirror.js';
@@ -62,11 +62,7 @@ export class ActivityService {
 
   /** Qualifications issued per activity, as sk-core counts them in Redis (a missing key is 0). */
   private soldCounts(activityIds: number[]): Promise<number[]> {
-    // One GET per key (auto-pipelined): each activity's keys live in their own hash slot.
-    return this.counters(async () => {
-      const values = await Promise.all(activityIds.map((id) => this.redis.get(this.keys.sold(id))));
-      return values.map((v) => Number(v ?? 0));
-    });
+    return this.counters(() => readSold(this.redis, this.keys, activityIds));
   }
 
   /** /sec/kill answers of the activity by code, as the sk-app instances count them in Redis. */
@@ -89,5 +85,5 @@ export class ActivityService {
 
 function liveView(record: ActivityRecord, sold: number): LiveActivityView {
   const { config } = record;
-  return { ...activityView(config, mirrorState(record)), sold, remaining: Math.max(0, config.total - sold) };
+  return { ...activityView(config, mirrorState(record)), sold, remaining: remainingOf(config.total, sold) };
 }

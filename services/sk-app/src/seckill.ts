@@ -81,7 +81,7 @@ export class Seckill {
 
   /** The user's qualification for the product, from Redis: true even when the reply was lost. */
   async result(userId: number, productId: number): Promise<Qualification> {
-    const candidates = this.deps.book.all().filter((a) => a.product_id === productId);
+    const candidates = this.deps.book.ofProduct(productId);
     if (candidates.length === 0) throw new SkError(Codes.NOT_FOUND, 'no activity for this product');
     const found = await Promise.all(candidates.map((a) => this.deps.redis.hget(this.deps.keys.wins(a.activity_id), String(userId))));
     const latest = found

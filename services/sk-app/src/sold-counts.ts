@@ -1,8 +1,8 @@
 import type { Redis } from '@sk/storage';
-import type { RedisKeys } from '@sk/seckill';
+import { readSold, type RedisKeys } from '@sk/seckill';
 
 /**
- * Sold counts for listings, read in one MGET and reused for a short while: `remaining` in a list
+ * Sold counts for listings, read together and reused for a short while: `remaining` in a list
  * may lag a fraction of a second, the sale itself never depends on it.
  */
 export class SoldCounts {
@@ -20,10 +20,9 @@ export class SoldCounts {
     if (this.cached && this.cached.ids === ids && Date.now() - this.cached.at < this.maxAgeMs) return this.cached.counts;
     if (activityIds.length === 0) return new Map();
     if (this.inflight?.ids !== ids) {
-      const counts = this.redis
-        .mget(activityIds.map((id) => this.keys.sold(id)))
-        .then((values) => {
-          const byId = new Map(activityIds.map((id, i) => [id, Number(values[i] ?? 0)]));
+      const counts = readSold(this.redis, this.keys, activityIds)
+        .then((sold) => {
+          const byId = new Map(activityIds.map((id, i) => [id, sold[i]!]));
           this.cached = { at: Date.now(), ids, counts: byId };
           return byId;
         })

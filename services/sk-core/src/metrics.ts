@@ -1,5 +1,5 @@
 import { Gauge, Histogram, type Registry } from '@sk/http';
-import type { ActivityBook, RedisKeys } from '@sk/seckill';
+import { readSold, remainingOf, type ActivityBook, type RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
 
 /** How sk-core keeps up: the size of the batches it pops and the time each takes to decide and answer. */
@@ -26,7 +26,7 @@ export function batchMetrics(registry: Registry) {
 
 /**
  * Sold and remaining stock per activity, read from Redis (the truth, whatever instance sold) at
- * each scrape: an MGET per gauge and scrape, nothing on the sale's path. Empty while Redis is down.
+ * each scrape: one read per gauge and scrape, nothing on the sale's path. Empty while Redis is down.
  */
 export function stockMetrics(registry: Registry, book: ActivityBook, redis: Redis, keys: RedisKeys) {
   const gauge = (name: string, help: string, value: (total: number, sold: number) => number) =>
@@ -39,11 +39,11 @@ export function stockMetrics(registry: Registry, book: ActivityBook, redis: Redi
         this.reset();
         const activities = book.all();
         if (activities.length === 0) return;
-        const sold = await redis.mget(activities.map((a) => keys.sold(a.activity_id))).catch(() => null);
+        const sold = await readSold(redis, keys, activities.map((a) => a.activity_id)).catch(() => null);
         if (!sold) return;
-        activities.forEach((a, i) => this.set({ activity_id: a.activity_id }, value(a.total, Number(sold[i] ?? 0))));
+        activities.forEach((a, i) => this.set({ activity_id: a.activity_id }, value(a.total, sold[i]!)));
       },
     });
   gauge('sk_activity_sold', 'Units sold, per activity', (_total, sold) => sold);
-  gauge('sk_activity_remaining', 'Units left to sell, per activity', (total, sold) => Math.max(0, total - sold));
+  gauge('sk_activity_remaining', 'Units left to sell, per activity', remainingOf);
 }
