@@ -1,3 +1,4 @@
+import { SerialRerun } from '@sk/concurrency';
 import { EventEmitter } from 'node:events';
 import type { ZkSession } from './session.js';
 
@@ -10,8 +11,7 @@ export class ChildrenCache extends EventEmitter {
   readonly nodes = new Map<string, Buffer>();
   private childrenArmed = -1;
   private readonly dataArmed = new Map<string, number>();
-  private reloading: Promise<void> | null = null;
-  private reloadAgain = false;
+  private readonly reloads = new SerialRerun(() => this.load());
   private stopped = false;
 
   constructor(
@@ -37,19 +37,7 @@ export class ChildrenCache extends EventEmitter {
 
   /** Re-reads the children and every child's data; a call during a run makes it run once more. */
   reload(): Promise<void> {
-    if (this.reloading) {
-      this.reloadAgain = true;
-      return this.reloading;
-    }
-    this.reloading = (async () => {
-      do {
-        this.reloadAgain = false;
-        await this.load();
-      } while (this.reloadAgain);
-    })().finally(() => {
-      this.reloading = null;
-    });
-    return this.reloading;
+    return this.reloads.run();
   }
 
   private async load(): Promise<void> {

@@ -1,3 +1,4 @@
+import { SerialRerun } from '@sk/concurrency';
 import type { FastifyBaseLogger } from 'fastify';
 import { parseActivity, zkPaths, type ActivityConfig } from '@sk/seckill';
 import type { ZkSession } from '@sk/zookeeper';
@@ -62,8 +63,7 @@ export interface ReconcilerOptions {
 export class MirrorReconciler {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private running: Promise<void> | null = null;
-  private runAgain = false;
+  private readonly passes = new SerialRerun(() => this.pass());
   private readonly opts: Required<ReconcilerOptions>;
 
   constructor(
@@ -89,7 +89,7 @@ export class MirrorReconciler {
     this.mirror.zk.off('connected', this.trigger);
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.running?.catch(() => {});
+    await this.passes.idle();
   }
 
   /** Mirrors a just-written activity; `pending` if that did not happen in time (the reconciler carries on). */
@@ -99,19 +99,7 @@ export class MirrorReconciler {
 
   /** One pass over every unmirrored activity; a call during a pass makes it run once more. */
   reconcile(): Promise<void> {
-    if (this.running) {
-      this.runAgain = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.runAgain = false;
-        await this.pass();
-      } while (this.runAgain);
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.passes.run();
   }
 
   private readonly trigger = () => {

@@ -1,3 +1,4 @@
+import { SerialRerun } from '@sk/concurrency';
 import type { FastifyBaseLogger } from 'fastify';
 import {
   blacklistChangeSchema,
@@ -12,20 +13,21 @@ import type { Redis } from '@sk/storage';
 
 const RELOAD_RETRY_MS = 500;
 
+const entryKey = (source: string, kind: string, value: string) => `${source}:${kind}:${value}`;
+
 /**
  * The blacklists in this instance's memory, so `/sec/kill` checks them without I/O. Loaded in full
  * at start and after every reconnect of the subscriber (announcements may have been missed while
  * it was down), and kept current in between by sk-admin's and the auto-ban's announcements.
  */
 export class Blacklist {
-  /** `${source}:${kind}:${value}` → entry. */
+  /** entryKey(source, kind, value) → entry. */
   private entries = new Map<string, BlacklistEntry>();
   /** Announcements heard while a full load is under way, replayed on top of it. */
   private heardDuringLoad: BlacklistChange[] | null = null;
   private loadedOnce = false;
-  private loading: Promise<void> | null = null;
-  private loadAgain = false;
   private stopped = false;
+  private readonly loads = new SerialRerun(() => this.loadUntilDone(), () => !this.stopped);
 
   constructor(
     private readonly redis: Redis,
@@ -55,7 +57,7 @@ export class Blacklist {
   /** Whether the user or IP is barred now. */
   blocks(kind: BlacklistKind, value: string, now = Date.now()): boolean {
     for (const source of ['operator', 'auto'] as const) {
-      const entry = this.entries.get(`${source}:${kind}:${value}`);
+      const entry = this.entries.get(entryKey(source, kind, value));
       if (entry && isActiveEntry(entry, now)) return true;
     }
     return false;
@@ -64,26 +66,14 @@ export class Blacklist {
   /** Applies a change this instance made itself, without waiting for its announcement. */
   apply(change: BlacklistChange): void {
     this.heardDuringLoad?.push(change);
-    const key = `${change.source}:${change.kind}:${change.value}`;
+    const key = entryKey(change.source, change.kind, change.value);
     if (change.entry) this.entries.set(key, change.entry);
     else this.entries.delete(key);
   }
 
   /** Replaces memory with what Redis holds, retrying until Redis answers; a call during a load makes it run once more. */
   reload(): Promise<void> {
-    if (this.loading) {
-      this.loadAgain = true;
-      return this.loading;
-    }
-    this.loading = (async () => {
-      do {
-        this.loadAgain = false;
-        await this.loadUntilDone();
-      } while (this.loadAgain && !this.stopped);
-    })().finally(() => {
-      this.loading = null;
-    });
-    return this.loading;
+    return this.loads.run();
   }
 
   private async loadUntilDone(): Promise<void> {
@@ -93,7 +83,7 @@ export class Blacklist {
       try {
         const all = await readBlacklist(this.redis, this.keys);
         this.heardDuringLoad = null;
-        this.entries = new Map(all.map((c) => [`${c.source}:${c.kind}:${c.value}`, c.entry!]));
+        this.entries = new Map(all.map((c) => [entryKey(c.source, c.kind, c.value), c.entry!]));
         // Announcements are ordered and each sets one entry outright: replaying them ends in the latest state.
         for (const change of heard) this.apply(change);
         this.loadedOnce = true;

@@ -1,0 +1,1 @@
+export { SerialRerun } from './serial-rerun.js';

@@ -1,0 +1,36 @@
+/**
+ * Runs an async task one at a time (a reload, a reconciliation pass). A call while a run is under
+ * way starts no second one: it asks for one more run after it, however many calls came, and shares
+ * its promise, so whatever prompted the call is seen by a run that began after it.
+ */
+export class SerialRerun {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly task: () => Promise<void>,
+    /** Checked before each further run; false ends the series (e.g. once stopped). */
+    private readonly keepGoing: () => boolean = () => true,
+  ) {}
+
+  run(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.task();
+      } while (this.again && this.keepGoing());
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Resolves once no run is under way, whether the last one succeeded or not. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => {});
+  }
+}
