@@ -9,6 +9,7 @@ export { ZookeeperDiscovery } from './zookeeper.js';
 export { StaticDiscovery } from './static.js';
 export { ConsulDiscovery, type ConsulDiscoveryOptions } from './consul.js';
 export { SmoothWeightedBalancer } from './balancer.js';
+export { InstanceResources, breakerAdmits, type InstanceResource, type InstanceResourceOptions } from './instance-resources.js';
 
 export interface DiscoveryConfig {
   SK_DISCOVERY: 'zookeeper' | 'static' | 'consul';

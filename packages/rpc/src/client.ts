@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type CircuitBreaker from 'opossum';
-import { SmoothWeightedBalancer, type Balancer, type Discovery, type ServiceInstance } from '@sk/discovery';
+import { InstanceResources, SmoothWeightedBalancer, breakerAdmits, type Balancer, type Discovery, type ServiceInstance } from '@sk/discovery';
 
 /** One outgoing call as the tracing hook sees it; it may add headers (e.g. B3) to `metadata`. */
 export interface RpcCall {
@@ -78,14 +78,24 @@ function addressOf(instance: ServiceInstance): string {
  * once more on another instance within the same deadline: only for idempotent methods.
  */
 export class RpcClient {
-  private readonly channels = new Map<string, Channel>();
-  private checked: readonly ServiceInstance[] | undefined;
-  private readonly balancer: Balancer;
+  private readonly channels: InstanceResources<Channel>;
   private readonly tracer: RpcTracer;
 
   constructor(private readonly opts: RpcClientOptions) {
-    this.balancer = opts.balancer ?? new SmoothWeightedBalancer();
     this.tracer = opts.tracer ?? NO_TRACING;
+    this.channels = new InstanceResources(opts.discovery, opts.balancer ?? new SmoothWeightedBalancer(), opts.service, {
+      key: addressOf,
+      reachable: (instance) => instance.grpcPort !== undefined,
+      make: (instance) => {
+        const client = new grpc.Client(addressOf(instance), grpc.credentials.createInsecure());
+        return { instance, client, breaker: opts.breaker(instance, (send) => send(client)) };
+      },
+      retire: ({ client, breaker }) => {
+        breaker.shutdown();
+        client.close();
+      },
+      admits: ({ breaker }) => breakerAdmits(breaker),
+    });
   }
 
   /** Starts following the service in discovery; resolves once its instances were read once. */
@@ -117,14 +127,13 @@ export class RpcClient {
 
   /** Closes every channel; calls in flight fail. */
   close(): void {
-    for (const channel of this.channels.values()) this.retire(channel);
-    this.channels.clear();
+    void this.channels.close();
   }
 
   private async send(send: Send, deadline: Date): Promise<Outcome> {
     let tried: ServiceInstance | undefined;
     for (;;) {
-      const channel = this.pick(tried);
+      const channel = this.channels.pick(tried);
       if (!channel) throw new RpcError(`no ${this.opts.service} instance available`, grpc.status.UNAVAILABLE);
       try {
         return await channel.breaker.fire(send);
@@ -138,46 +147,5 @@ export class RpcClient {
         tried = channel.instance;
       }
     }
-  }
-
-  private pick(exclude: ServiceInstance | undefined): Channel | undefined {
-    const current = this.opts.discovery.instances(this.opts.service);
-    this.closeDeparted(current);
-    const usable = (instance: ServiceInstance) => {
-      if (!instance.grpcPort || instance.id === exclude?.id) return false;
-      const breaker = this.channels.get(addressOf(instance))?.breaker;
-      // Closed, or half-open with its one probe not yet sent.
-      return !breaker || breaker.closed || breaker.pendingClose;
-    };
-    const instance = this.balancer.pick(this.opts.service, current, usable);
-    return instance && this.channelFor(instance);
-  }
-
-  private channelFor(instance: ServiceInstance): Channel {
-    const address = addressOf(instance);
-    let channel = this.channels.get(address);
-    if (!channel) {
-      const client = new grpc.Client(address, grpc.credentials.createInsecure());
-      channel = { instance, client, breaker: this.opts.breaker(instance, (send) => send(client)) };
-      this.channels.set(address, channel);
-    }
-    return channel;
-  }
-
-  /** Discovery hands out a new list on every change, so an unchanged list costs one comparison. */
-  private closeDeparted(current: readonly ServiceInstance[]): void {
-    if (this.checked === current) return;
-    this.checked = current;
-    const live = new Set(current.filter((i) => i.grpcPort).map(addressOf));
-    for (const [address, channel] of this.channels) {
-      if (live.has(address)) continue;
-      this.channels.delete(address);
-      this.retire(channel);
-    }
-  }
-
-  private retire({ client, breaker }: Channel): void {
-    breaker.shutdown();
-    client.close();
   }
 }

@@ -65,8 +65,3 @@ export class BreakerFactory {
     return breaker;
   }
 }
-
-/** Whether a request fired now would be let through: closed, or half-open with no probe in flight yet. */
-export function admits(breaker: Pick<CircuitBreaker, 'closed' | 'pendingClose'>): boolean {
-  return breaker.closed || breaker.pendingClose;
-}

@@ -1,7 +1,7 @@
 import type CircuitBreaker from 'opossum';
 import { Pool } from 'undici';
-import type { Balancer, Discovery, ServiceInstance } from '@sk/discovery';
-import { admits, type BreakerFactory } from './breakers.js';
+import { InstanceResources, breakerAdmits, type Balancer, type Discovery, type ServiceInstance } from '@sk/discovery';
+import type { BreakerFactory } from './breakers.js';
 import type { OutboundRequest, UpstreamResponse } from './proxy.js';
 
 export interface UpstreamOptions {
@@ -31,10 +31,7 @@ export function originOf(instance: ServiceInstance): string {
  * in-flight requests are done).
  */
 export class Upstreams {
-  /** service → origin → upstream */
-  private readonly upstreams = new Map<string, Map<string, Upstream>>();
-  /** The instance list each service's upstreams were last checked against. */
-  private readonly checked = new Map<string, readonly ServiceInstance[]>();
+  private readonly services = new Map<string, InstanceResources<Upstream>>();
 
   constructor(
     private readonly discovery: Discovery,
@@ -51,59 +48,41 @@ export class Upstreams {
 
   /** An instance of `service` (other than `exclude`) whose breaker admits a request; undefined when none is left. */
   pick(service: string, exclude?: ServiceInstance): Upstream | undefined {
-    const current = this.discovery.instances(service);
-    this.closeDeparted(service, current);
-    const byOrigin = this.upstreams.get(service);
-    const excluded = exclude && originOf(exclude);
-    const usable = (instance: ServiceInstance) => {
-      const origin = originOf(instance);
-      if (origin === excluded) return false;
-      const known = byOrigin?.get(origin);
-      return !known || admits(known.breaker);
-    };
-    const instance = this.balancer.pick(service, current, usable);
-    return instance && this.upstreamFor(service, instance);
+    return this.of(service).pick(exclude);
   }
 
   async close(): Promise<void> {
-    const all = [...this.upstreams.values()].flatMap((byOrigin) => [...byOrigin.values()]);
-    this.upstreams.clear();
-    for (const { breaker } of all) breaker.shutdown();
-    await Promise.all(all.map(({ pool }) => pool.close().catch(() => {})));
+    const all = [...this.services.values()];
+    this.services.clear();
+    await Promise.all(all.map((upstreams) => upstreams.close()));
   }
 
-  private upstreamFor(service: string, instance: ServiceInstance): Upstream {
-    let byOrigin = this.upstreams.get(service);
-    if (!byOrigin) this.upstreams.set(service, (byOrigin = new Map()));
-    const origin = originOf(instance);
-    let upstream = byOrigin.get(origin);
-    if (!upstream) {
-      const pool = new Pool(origin, {
-        connections: this.opts.connections ?? 512,
-        pipelining: 1,
-        connectTimeout: this.opts.timeoutMs,
-        headersTimeout: this.opts.timeoutMs,
-        bodyTimeout: this.opts.timeoutMs,
+  private of(service: string): InstanceResources<Upstream> {
+    let upstreams = this.services.get(service);
+    if (!upstreams) {
+      upstreams = new InstanceResources(this.discovery, this.balancer, service, {
+        key: originOf,
+        make: (instance) => this.open(service, instance),
+        retire: ({ pool, breaker }) => {
+          breaker.shutdown();
+          return pool.close().catch(() => {});
+        },
+        admits: ({ breaker }) => breakerAdmits(breaker),
       });
-      const breaker = this.breakers.create(service, instance.id, (request: OutboundRequest) => this.send(pool, request));
-      upstream = { instance, pool, breaker };
-      byOrigin.set(origin, upstream);
+      this.services.set(service, upstreams);
     }
-    return upstream;
+    return upstreams;
   }
 
-  /** Discovery hands out a new list on every change, so an unchanged list costs one comparison. */
-  private closeDeparted(service: string, current: readonly ServiceInstance[]): void {
-    if (this.checked.get(service) === current) return;
-    this.checked.set(service, current);
-    const byOrigin = this.upstreams.get(service);
-    if (!byOrigin) return;
-    const live = new Set(current.map(originOf));
-    for (const [origin, { pool, breaker }] of byOrigin) {
-      if (live.has(origin)) continue;
-      byOrigin.delete(origin);
-      breaker.shutdown();
-      void pool.close().catch(() => {});
-    }
+  private open(service: string, instance: ServiceInstance): Upstream {
+    const pool = new Pool(originOf(instance), {
+      connections: this.opts.connections ?? 512,
+      pipelining: 1,
+      connectTimeout: this.opts.timeoutMs,
+      headersTimeout: this.opts.timeoutMs,
+      bodyTimeout: this.opts.timeoutMs,
+    });
+    const breaker = this.breakers.create(service, instance.id, (request: OutboundRequest) => this.send(pool, request));
+    return { instance, pool, breaker };
   }
 }
