@@ -278,45 +278,37 @@ private_ensure() {
     || die "$name did not become ready on 127.0.0.1:$port"
 }
 
+# use_server VAR NAME CHECK MACHINE PRIVATE PORT : keep $VAR when it is set and CHECK answers; else
+# take MACHINE (the machine's own server, tests only) when given and answering; else run a private
+# instance on PORT and point $VAR at it (PRIVATE).
+use_server() {
+  local var=$1 name=$2 check=$3 machine=$4 private=$5 port=$6
+  local current=${!var:-}
+  if [ -n "$current" ] && "$check" "$current"; then
+    log "$name: using $var=$(mask_url "$current")"
+    return
+  fi
+  [ -z "$current" ] || log "$name: $var=$(mask_url "$current") is not reachable"
+  if [ -n "$machine" ] && "$check" "$machine"; then
+    printf -v "$var" '%s' "$machine"
+    log "$name: using the machine's own at $(mask_url "$machine")"
+  else
+    printf -v "$var" '%s' "$private"
+    private_ensure "$name" "$port" "$check" "$private"
+  fi
+}
+
 # infra_ensure [--test] : set and export REDIS_URL, MYSQL_URL, ZK_HOSTS
 infra_ensure() {
   local test_mode="" redis_db=0 mysql_db=seckill
   if [ "${1:-}" = --test ]; then test_mode=1; redis_db=1; mysql_db=seckill_test; fi
   mkdir -p "$SK_RUN" "$SK_LOGS"
 
-  if [ -n "${REDIS_URL:-}" ] && redis_ok "$REDIS_URL"; then
-    log "redis: using REDIS_URL=$REDIS_URL"
-  else
-    [ -z "${REDIS_URL:-}" ] || log "redis: REDIS_URL=$REDIS_URL is not reachable"
-    if [ -n "$test_mode" ] && redis_ok "redis://127.0.0.1:6379/$redis_db"; then
-      REDIS_URL="redis://127.0.0.1:6379/$redis_db"
-      log "redis: using the machine's Redis on 127.0.0.1:6379"
-    else
-      REDIS_URL="redis://127.0.0.1:$SK_REDIS_PORT/$redis_db"
-      private_ensure redis "$SK_REDIS_PORT" redis_ok "$REDIS_URL"
-    fi
-  fi
-
-  if [ -n "${MYSQL_URL:-}" ] && mysql_ok "$MYSQL_URL"; then
-    log "mysql: using MYSQL_URL=$(mask_url "$MYSQL_URL")"
-  else
-    [ -z "${MYSQL_URL:-}" ] || log "mysql: MYSQL_URL=$(mask_url "$MYSQL_URL") is not reachable"
-    if [ -n "$test_mode" ] && mysql_ok "mysql://root@127.0.0.1:3306/$mysql_db"; then
-      MYSQL_URL="mysql://root@127.0.0.1:3306/$mysql_db"
-      log "mysql: using the machine's MariaDB on 127.0.0.1:3306"
-    else
-      MYSQL_URL="mysql://root@127.0.0.1:$SK_MYSQL_PORT/$mysql_db"
-      private_ensure mysql "$SK_MYSQL_PORT" mysql_ok "$MYSQL_URL"
-    fi
-  fi
-
-  if [ -n "${ZK_HOSTS:-}" ] && zk_ok "$ZK_HOSTS"; then
-    log "zookeeper: using ZK_HOSTS=$ZK_HOSTS"
-  else
-    [ -z "${ZK_HOSTS:-}" ] || log "zookeeper: ZK_HOSTS=$ZK_HOSTS is not reachable"
-    ZK_HOSTS="127.0.0.1:$SK_ZK_PORT"
-    private_ensure zookeeper "$SK_ZK_PORT" zk_ok "$ZK_HOSTS"
-  fi
+  use_server REDIS_URL redis redis_ok "${test_mode:+redis://127.0.0.1:6379/$redis_db}" \
+    "redis://127.0.0.1:$SK_REDIS_PORT/$redis_db" "$SK_REDIS_PORT"
+  use_server MYSQL_URL mysql mysql_ok "${test_mode:+mysql://root@127.0.0.1:3306/$mysql_db}" \
+    "mysql://root@127.0.0.1:$SK_MYSQL_PORT/$mysql_db" "$SK_MYSQL_PORT"
+  use_server ZK_HOSTS zookeeper zk_ok "" "127.0.0.1:$SK_ZK_PORT" "$SK_ZK_PORT"
 
   export REDIS_URL MYSQL_URL ZK_HOSTS
 }
