@@ -1,6 +1,13 @@
+import { isIP } from 'node:net';
 import type { Redis } from '@sk/storage';
 import { z } from 'zod';
 import type { RedisKeys } from './keys.js';
+
+/**
+ * The one spelling of an address that lists, bans and lookups agree on: IPv4 peers may show as
+ * IPv4-mapped IPv6 (`::ffff:1.2.3.4`) and are named plainly; IPv6 in lower case.
+ */
+export const canonicalIp = (ip: string): string => (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip.toLowerCase());
 
 export const BLACKLIST_KINDS = ['user', 'ip'] as const;
 export type BlacklistKind = (typeof BLACKLIST_KINDS)[number];

@@ -8,6 +8,7 @@ export {
   BLACKLIST_KINDS,
   BLACKLIST_SOURCES,
   blacklistEntrySchema,
+  canonicalIp,
   blacklistChangeSchema,
   isActiveEntry,
   publishBlacklistChanges,

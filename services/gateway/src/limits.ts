@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { Codes, Counter, SkError, type Registry } from '@sk/http';
+import { canonicalIp } from '@sk/seckill';
 import { LeakyBucket, leakyBucketSchema } from '@sk/limits';
 
 const ruleSchema = leakyBucketSchema.extend({
@@ -79,7 +80,7 @@ export class RequestLimits {
   clientIp(req: IncomingMessage): string {
     const socketAddress = req.socket.remoteAddress ?? '';
     const ip = this.trusted(socketAddress, 0) ? proxyaddr(req, this.trusted) : socketAddress;
-    return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    return canonicalIp(ip);
   }
 
   /** Per-address and per-route rules: resolves when the request may go on, throws 429/1104 if not. */

@@ -44,7 +44,7 @@ const ROLES_HEADER = 'x-sk-roles';
 /** The client's headers fit for an upstream, plus the client address and verified identity the gateway vouches for. */
 export function upstreamRequestHeaders(client: IncomingHttpHeaders, context: { clientIp: string; identity?: Identity | undefined }): HeaderMap {
   const headers = copyHeaders(client, (name) => NOT_FORWARDED_UP.has(name) || IDENTITY_PREFIXES.some((p) => name.startsWith(p)));
-  headers[CLIENT_IP_HEADER] = context.clientIp.startsWith('::ffff:') ? context.clientIp.slice(7) : context.clientIp;
+  headers[CLIENT_IP_HEADER] = context.clientIp;
   if (context.identity) {
     headers[USER_ID_HEADER] = String(context.identity.userId);
     headers[ROLES_HEADER] = context.identity.roles.join(',');

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Codes, SkError } from '@sk/http';
 import {
+  canonicalIp,
   isActiveEntry,
   publishBlacklistChanges,
   readBlacklist,
@@ -17,7 +18,7 @@ export const userParamsSchema = z.object({
   user_id: z.string().regex(/^[1-9]\d{0,14}$/, 'a positive integer id'),
 });
 export const ipParamsSchema = z.object({
-  ip: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }).transform((ip) => ip.toLowerCase()),
+  ip: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }).transform(canonicalIp),
 });
 /** Optional: a PUT without a body lists with an empty reason. */
 export const banBodySchema = z.object({ reason: z.string().trim().max(200).default('') }).nullish();

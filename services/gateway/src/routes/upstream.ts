@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenChecker } from '@sk/identity';
 import { Codes, envelope } from '@sk/http';
+import { canonicalIp } from '@sk/seckill';
 import { accessFor, identify } from '../identity.js';
 import type { RequestLimits } from '../limits.js';
 import type { SoldOutShortcut } from '../sold-out.js';
@@ -41,7 +42,7 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
 
   const forwardTo = (service: string, timeoutMs?: number) => async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?', 1)[0] ?? req.url;
-    const clientIp = limits ? limits.clientIp(req.raw) : req.ip;
+    const clientIp = limits ? limits.clientIp(req.raw) : canonicalIp(req.ip);
     await limits?.beforeIdentity(path, clientIp);
     const identity = await identify(verifier, accessFor(path), req);
     if (identity) await limits?.forUser(path, identity.userId);
