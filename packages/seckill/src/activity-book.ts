@@ -109,6 +109,11 @@ export class ActivityBook extends EventEmitter {
     return true;
   }
 
+  /** Whether this instance has learnt of any sold-out activity at all (a cheap guard for the hot path). */
+  get anySoldOut(): boolean {
+    return this.soldOutAt.size > 0;
+  }
+
   isSoldOut(a: ActivityConfig): boolean {
     return (this.soldOutAt.get(a.activity_id) ?? 0) >= a.total;
   }

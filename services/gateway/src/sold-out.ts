@@ -16,7 +16,8 @@ export class SoldOutShortcut {
 
   /** True when `body` (a raw `/sec/kill` body) names a product whose activity is known sold out. */
   isSoldOut(body: unknown): boolean {
-    if (!Buffer.isBuffer(body)) return false;
+    // While nothing is known sold out (the sale itself), the body is not even parsed.
+    if (!this.book.anySoldOut || !Buffer.isBuffer(body)) return false;
     let productId: unknown;
     try {
       productId = (JSON.parse(body.toString('utf8')) as { product_id?: unknown } | null)?.product_id;
