@@ -1,5 +1,6 @@
 export { createRedis, createBlockingRedis, loadLua, evalScript, isRedisReady, popBatch, type LuaScript } from './redis.js';
 export { createMysql, migrate, type Pool } from './mysql.js';
+export { MysqlProbe } from './mysql-probe.js';
 export type { Redis } from 'ioredis';
 
 /** The suite's MySQL schema, applied by `migrate` at the start of the services that own tables. */

@@ -1,7 +1,6 @@
 import { createService, type SkFastify } from '@sk/http';
-import type { Pool } from '@sk/storage';
+import { MysqlProbe, type Pool } from '@sk/storage';
 import type { Tracing } from '@sk/tracing';
-import { MysqlProbe } from './health.js';
 import type { SigningKey } from './keys.js';
 import { oauthRoutes } from './routes/oauth.js';
 import type { TokenService } from './tokens.js';

@@ -1,7 +1,7 @@
 import { createService, type SkFastify } from '@sk/http';
 import { requireRole, type TokenVerifier } from '@sk/identity';
 import { redisKeys } from '@sk/seckill';
-import type { Pool, Redis } from '@sk/storage';
+import { MysqlProbe, type Pool, type Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
 import type { Tracing } from '@sk/tracing';
 import { ActivityStore } from './activities.js';
@@ -40,7 +40,8 @@ export interface AppDeps {
 
 export function buildApp(deps: AppDeps): SkFastify {
   // Healthy while MySQL, the truth, answers; ZooKeeper down only leaves mirrors pending.
-  const app = createService({ name: 'sk-admin', logLevel: deps.logLevel, ready: () => reachable(deps.mysql), tracing: deps.tracing, logRequests: deps.logRequests });
+  const mysql = new MysqlProbe(deps.mysql);
+  const app = createService({ name: 'sk-admin', logLevel: deps.logLevel, ready: () => mysql.healthy, tracing: deps.tracing, logRequests: deps.logRequests });
 
   const products = new ProductStore(deps.mysql);
   const store = new ActivityStore(deps.mysql);
@@ -55,10 +56,12 @@ export function buildApp(deps: AppDeps): SkFastify {
   const winners = new WinnersReader(store, deps.mysql, deps.redis, keys);
 
   app.addHook('onReady', async () => {
+    await mysql.start();
     reconciler.start();
     blacklist.start();
   });
   app.addHook('onClose', async () => {
+    mysql.stop();
     blacklist.stop();
     await reconciler.stop();
   });
@@ -77,13 +80,4 @@ export function buildApp(deps: AppDeps): SkFastify {
   });
 
   return app;
-}
-
-async function reachable(mysql: Pool): Promise<boolean> {
-  try {
-    await mysql.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,4 @@
-import type { Pool } from '@sk/storage';
+import type { Pool } from './mysql.js';
 
 /** Whether MySQL answers, probed every second in the background so `/health` costs no query. */
 export class MysqlProbe {
