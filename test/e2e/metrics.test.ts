@@ -20,7 +20,9 @@ interface Sample {
   value: number;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
+// prom-client writes NaN as "Nan" (an event-loop lag mean with no sample since the last scrape);
+// Prometheus reads it, as its parser takes NaN in any case.
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|[Nn]a[Nn]|[+-]Inf)$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:\\.|[^"\\])*)"/g;
 
 /** Parses Prometheus text format strictly enough to fail on anything malformed. */
@@ -80,11 +82,14 @@ describe('/metrics of every service', () => {
     expect((await suite.kill(shopper, productId)).body.code).toBe(1002);
 
     const [gw, sk, co] = await Promise.all([gateway, app, core].map((s) => scrape(s!.url)));
-    const kills = { method: 'POST', status: '200' };
+    const kills = { method: 'POST', status: '200', code: '1002' };
     expect(value(gw!, 'http_requests_total', { ...kills, route: '/sec/*' }) - value(before[0]!, 'http_requests_total', { ...kills, route: '/sec/*' })).toBe(1);
     expect(value(sk!, 'http_requests_total', { ...kills, route: '/sec/kill' }) - value(before[1]!, 'http_requests_total', { ...kills, route: '/sec/kill' })).toBe(1);
     expect(value(sk!, 'sk_relay_wait_seconds_count', { code: '1002' }) - value(before[1]!, 'sk_relay_wait_seconds_count', { code: '1002' })).toBe(1);
     expect(value(co!, 'sk_core_batch_size_sum') - value(before[2]!, 'sk_core_batch_size_sum')).toBe(1);
+    expect(value(co!, 'sk_core_lua_seconds_count') - value(before[2]!, 'sk_core_lua_seconds_count')).toBe(1);
+    // Nothing left queued once the purchase was answered.
+    expect(co!.some((s) => s.name === 'sk_relay_queue_length' && s.value === 0)).toBe(true);
     const activity = { activity_id: String(activityId) };
     expect([value(co!, 'sk_activity_sold', activity), value(co!, 'sk_activity_remaining', activity)]).toEqual([1, 4]);
   });

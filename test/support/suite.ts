@@ -16,6 +16,7 @@ export interface Shopper {
 
 export interface Answer {
   status: number;
+  headers: Headers;
   body: { code: number; message: string; result?: Record<string, unknown>; errors?: unknown[] } & Record<string, unknown>;
 }
 
@@ -86,7 +87,7 @@ export class Suite {
     } catch {
       parsed = { code: -1, message: text };
     }
-    return { status: res.status, body: parsed };
+    return { status: res.status, headers: res.headers, body: parsed };
   }
 
   admin(method: string, path: string, body?: unknown): Promise<Answer> {
