@@ -1,52 +1,21 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolate } from '../support/infra.js';
+import { spanCollector, type Span, type SpanCollector } from '../support/spans.js';
 import { Suite, type Shopper } from '../support/suite.js';
 
-/** A Zipkin v2 span as the services post it. */
-interface Span {
-  traceId: string;
-  id: string;
-  parentId?: string;
-  name?: string;
-  kind?: string;
-  timestamp: number;
-  duration: number;
-  localEndpoint: { serviceName: string };
-  remoteEndpoint?: { serviceName?: string };
-  tags?: Record<string, string>;
-}
-
-/** Stands in for Zipkin's collector: keeps whatever is posted to /api/v2/spans. */
-function spanReceiver(): Promise<{ server: Server; url: string; spans: Span[] }> {
-  const spans: Span[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/api/v2/spans') spans.push(...(JSON.parse(Buffer.concat(chunks).toString()) as Span[]));
-      res.writeHead(202).end();
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans })),
-  );
-}
-
 const iso = isolate('e2e_tracing');
-let receiver: Awaited<ReturnType<typeof spanReceiver>>;
+let receiver: SpanCollector;
 let suite: Suite;
 
 beforeAll(async () => {
-  receiver = await spanReceiver();
+  receiver = await spanCollector();
   // Tokens checked over gRPC here, so the trace also crosses the RPC client and auth.
   suite = await Suite.start(iso, { env: { ZIPKIN_URL: receiver.url, AUTH_MODE: 'rpc' } });
 });
 
 afterAll(async () => {
   await suite?.stop();
-  receiver?.server.close();
+  receiver?.close();
   await iso.cleanup();
 });
 
@@ -104,6 +73,56 @@ describe('tracing across the gateway, sk-app and the Redis relay to sk-core', ()
     expectWithin(appServer, gatewayClient);
     expectWithin(core, appServer);
     for (const span of [gatewayServer, gatewayClient, appServer, core]) expect(span.duration).toBeGreaterThan(0);
+
+    // The Redis calls on the way: sk-app's push onto the relay, sk-core's Lua step.
+    const push = one('sk-app', 'CLIENT', 'redis');
+    expect(push.name).toBe('lpush relay');
+    expectWithin(push, appServer);
+    const lua = one('sk-core', 'CLIENT', 'redis');
+    expect(lua.name).toBe('evalsha qualify');
+    expectWithin(lua, core);
+  });
+
+  it('records the MySQL, Redis and ZooKeeper calls of admin requests and logins as children of their server spans', async () => {
+    const created = await suite.admin('POST', '/admin/products', { name: 'traced product' });
+    expect(created.status).toBe(201);
+    await suite.login('admin', 'admin123');
+    const { activityId } = await suite.sale({ total: 3, buy_limit: 1 });
+    expect((await suite.admin('GET', `/admin/activities/${activityId}`)).status).toBe(200);
+
+    /** The `remote` client spans under `service`'s server spans of `method path`, once one of them is `wanted`. */
+    const childrenOf = async (service: string, path: string, method: string, remote = 'mysql', wanted: (s: Span) => boolean = () => true) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const servers = receiver.spans.filter(
+          (s) => s.localEndpoint.serviceName === service && s.kind === 'SERVER' && s.tags?.['http.path'] === path && s.name?.startsWith(`${method.toLowerCase()} `),
+        );
+        const queries = receiver.spans.filter((s) => s.kind === 'CLIENT' && s.remoteEndpoint?.serviceName === remote && servers.some((p) => p.id === s.parentId));
+        if (queries.some(wanted)) return queries.map((query) => ({ query, server: servers.find((p) => p.id === query.parentId)! }));
+        if (Date.now() > deadline) throw new Error(`no ${remote} span under ${service} ${method} ${path}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+
+    const admin = await childrenOf('sk-admin', '/admin/products', 'POST');
+    const insert = admin.find(({ query }) => query.name === 'insert');
+    expect(insert?.query.tags?.['sql.query']).toMatch(/^INSERT INTO products/);
+    for (const { query, server } of admin) expectWithin(query, server);
+
+    // The activity's mirror write, awaited before the answer; the live sold count it answers with.
+    const mirror = await childrenOf('sk-admin', '/admin/activities', 'POST', 'zookeeper', (s) => s.tags?.['zk.path']?.endsWith(`/activities/${activityId}`) ?? false);
+    for (const { query, server } of mirror) expectWithin(query, server);
+    const sold = await childrenOf('sk-admin', `/admin/activities/${activityId}`, 'GET', 'redis');
+    expect(sold.map(({ query }) => query.name)).toContain('get');
+    for (const { query, server } of sold) expectWithin(query, server);
+
+    const login = await childrenOf('auth', '/oauth/token', 'POST');
+    expect(login.map(({ query }) => query.name)).toContain('select');
+    for (const { query, server } of login) {
+      expectWithin(query, server);
+      // Statements only: the values bound to them (a password hash, a token hash) are not recorded.
+      expect(query.tags?.['sql.query']).not.toMatch(/\$scrypt|[0-9a-f]{64}/);
+    }
   });
 
   it('leaves health checks out of the traces', async () => {

@@ -27,9 +27,8 @@ export const serviceEnv = {
   INSTANCE_ID: z.string().min(1).optional(),
   WEIGHT: positiveInt.default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // A line per answer is a synchronous write, a sizeable share of what a refusal from memory costs:
-  // off by default, as /metrics counts every answer and traces time them; on to follow requests one by one.
-  LOG_REQUESTS: z.enum(['on', 'off']).default('off').transform((v) => v === 'on'),
+  // A line per answer (at info), written in the background; off saves a few per cent at sale rates.
+  LOG_REQUESTS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
   SK_SECRET: z.string().min(16).default('dev-secret-change-me-in-production'),
 };
 

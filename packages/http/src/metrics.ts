@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /**
  * `/metrics` in Prometheus text format: process metrics (event-loop lag, heap) and every answer
- * by route, method and HTTP status, with a latency histogram. The registry is the app's own, so
+ * by route, method, HTTP status and envelope code, with a latency histogram. The registry is the app's own, so
  * services can add their metrics to it and tests can build many apps in one process.
  */
 export function installMetrics(app: FastifyInstance, service: string, registry: Registry = new Registry()): Registry {
@@ -11,8 +11,8 @@ export function installMetrics(app: FastifyInstance, service: string, registry: 
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'http_requests_total',
-    help: 'Answers by route, method and status',
-    labelNames: ['route', 'method', 'status'],
+    help: 'Answers by route, method, HTTP status and envelope code (none: an answer without one)',
+    labelNames: ['route', 'method', 'status', 'code'],
     registers: [registry],
   });
   const duration = new Histogram({
@@ -26,7 +26,7 @@ export function installMetrics(app: FastifyInstance, service: string, registry: 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
     if (route === '/metrics' || route === '/health') return;
-    requests.inc({ route, method: req.method, status: reply.statusCode });
+    requests.inc({ route, method: req.method, status: reply.statusCode, code: req.answerCode ?? 'none' });
     duration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
 

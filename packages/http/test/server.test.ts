@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createTracing } from '@sk/tracing';
+import { spanCollector } from '../../../test/support/spans.js';
 import { Codes, SkError, createService, type SkFastify } from '../src/index.js';
 
 let app: SkFastify;
@@ -61,7 +63,23 @@ describe('the contract envelope', () => {
   it('counts answers in /metrics', async () => {
     await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', count: 1 } });
     const text = (await app.inject({ url: '/metrics' })).body;
-    expect(text).toMatch(/http_requests_total\{route="\/things",method="POST",status="200",service="test"\} [1-9]/);
+    expect(text).toMatch(/http_requests_total\{route="\/things",method="POST",status="200",code="0",service="test"\} [1-9]/);
+    await app.inject({ method: 'POST', url: '/things', payload: { name: '' } });
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(/http_requests_total\{route="\/things",method="POST",status="400",code="1101",service="test"\} [1-9]/);
     expect(text).toContain('nodejs_eventloop_lag_seconds');
+  });
+});
+
+describe('tracing', () => {
+  it('sends the spans still held when the service closes', async () => {
+    const collector = await spanCollector();
+    const tracing = createTracing({ serviceName: 'closing', zipkinUrl: collector.url, sampleRate: 1 });
+    const traced = createService({ name: 'closing', logLevel: 'silent', tracing });
+    traced.get('/last', async () => ({ code: 0, message: 'ok' }));
+    expect((await traced.inject({ method: 'GET', url: '/last' })).statusCode).toBe(200);
+    // The transport posts once a second; closing must not leave that to chance.
+    await traced.close();
+    expect(collector.spans.map((s) => [s.localEndpoint.serviceName, s.kind, s.tags?.['http.path']])).toEqual([['closing', 'SERVER', '/last']]);
+    collector.close();
   });
 });

@@ -10,11 +10,11 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 }
 
 /** The verified identity of the request's bearer token, or a 401/1103 (503/1111 if tokens cannot be checked now). */
-export async function authenticate(verifier: TokenChecker, req: FastifyRequest, trace?: Record<string, string>): Promise<Identity> {
+export async function authenticate(verifier: TokenChecker, req: FastifyRequest): Promise<Identity> {
   const token = bearerToken(req);
   if (!token) throw new SkError(Codes.UNAUTHORIZED);
   try {
-    const identity = await verifier.verify(token, trace);
+    const identity = await verifier.verify(token);
     if (!identity) throw new SkError(Codes.UNAUTHORIZED);
     return identity;
   } catch (err) {

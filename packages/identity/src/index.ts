@@ -1,7 +1,6 @@
 export {
   TokenVerifier,
   AuthUnavailableError,
-  KeysUnavailableError,
   ISSUER,
   AUDIENCE,
   type Identity,

@@ -8,7 +8,7 @@ export interface CheckedToken {
 }
 
 /** Asks auth about a token: null when invalid; rejects when auth cannot be asked. */
-export type TokenCheck = (token: string, trace?: Record<string, string>) => Promise<CheckedToken | null>;
+export type TokenCheck = (token: string) => Promise<CheckedToken | null>;
 
 /**
  * Checks tokens by asking auth (e.g. its gRPC CheckToken), and remembers valid ones until they
@@ -17,7 +17,7 @@ export type TokenCheck = (token: string, trace?: Record<string, string>) => Prom
  */
 export class RemoteTokenChecker implements TokenChecker {
   private readonly cache: TokenCache;
-  private readonly inFlight = new Map<string, Promise<CheckedToken | null>>();
+  private readonly inFlight = new Map<string, Promise<Identity | null>>();
 
   constructor(
     private readonly check: TokenCheck,
@@ -26,17 +26,22 @@ export class RemoteTokenChecker implements TokenChecker {
     this.cache = new TokenCache(opts);
   }
 
-  async verify(token: string, trace?: Record<string, string>): Promise<Identity | null> {
+  async verify(token: string): Promise<Identity | null> {
     const hit = this.cache.get(token);
     if (hit) return hit;
     let pending = this.inFlight.get(token);
     if (!pending) {
-      pending = this.check(token, trace).finally(() => this.inFlight.delete(token));
+      pending = this.checkAndRemember(token).finally(() => this.inFlight.delete(token));
       this.inFlight.set(token, pending);
     }
+    return pending;
+  }
+
+  /** One call to auth, its answer remembered once for every request that waits on it. */
+  private async checkAndRemember(token: string): Promise<Identity | null> {
     let checked: CheckedToken | null;
     try {
-      checked = await pending;
+      checked = await this.check(token);
     } catch (err) {
       throw new AuthUnavailableError(`auth unavailable: ${(err as Error).message}`);
     }

@@ -23,14 +23,11 @@ export type JwksSource = () => Promise<JSONWebKeySet>;
 /** What a service asks of a bearer token, whether it verifies it itself or asks auth. */
 export interface TokenChecker {
   /** The identity of a valid token; `null` for an invalid or expired one. Throws AuthUnavailableError. */
-  /** `trace`: the caller's B3 fields, for a checker that asks another service. */
-  verify(token: string, trace?: Record<string, string>): Promise<Identity | null>;
+  verify(token: string): Promise<Identity | null>;
 }
 
 /** Tokens cannot be checked now (no keys, auth unreachable): a 503, not a 401. */
 export class AuthUnavailableError extends Error {}
-
-export class KeysUnavailableError extends AuthUnavailableError {}
 
 /**
  * Verifies auth's access tokens locally with its public keys (fetched once, refreshed when an
@@ -50,7 +47,7 @@ export class TokenVerifier implements TokenChecker {
     this.cache = new TokenCache(opts);
   }
 
-  /** The identity of a valid token; `null` for an invalid or expired one. Throws KeysUnavailableError. */
+  /** The identity of a valid token; `null` for an invalid or expired one. Throws AuthUnavailableError without keys. */
   async verify(token: string): Promise<Identity | null> {
     const hit = this.cache.get(token);
     if (hit) return hit;
@@ -94,7 +91,7 @@ export class TokenVerifier implements TokenChecker {
       return true;
     } catch (err) {
       if (this.keys) return false;
-      throw new KeysUnavailableError(`token keys unavailable: ${(err as Error).message}`);
+      throw new AuthUnavailableError(`token keys unavailable: ${(err as Error).message}`);
     }
   }
 }

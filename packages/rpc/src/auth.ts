@@ -27,8 +27,8 @@ export interface CheckTokenResponse {
 
 /** Auth's `CheckToken` through `client` (a client of `authServiceDefinition()`). */
 export function checkTokenOver(client: RpcClient): TokenCheck {
-  return async (token, trace) => {
-    const res = await client.call<CheckTokenResponse>('CheckToken', { token }, trace);
+  return async (token) => {
+    const res = await client.call<CheckTokenResponse>('CheckToken', { token });
     if (!res.valid) return null;
     return { identity: { userId: res.user_id, username: res.username, roles: res.roles }, expiresAt: res.expires_at * 1000 };
   };

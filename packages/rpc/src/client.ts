@@ -7,16 +7,17 @@ export interface RpcCall {
   service: string;
   method: string;
   metadata: grpc.Metadata;
-  /** The caller's trace context (B3 fields), under which the tracer records the call. */
-  parent?: Record<string, string> | undefined;
 }
 
-/** Wraps every call, retries included: where tracing records a client span and propagates its context. */
+/**
+ * Wraps every call, retries included: where tracing records a client span, under the caller's
+ * (the request being handled), and propagates its context.
+ */
 export interface RpcTracer {
   trace<T>(call: RpcCall, send: () => Promise<T>): Promise<T>;
 }
 
-export const NO_TRACING: RpcTracer = { trace: (_call, send) => send() };
+const NO_TRACING: RpcTracer = { trace: (_call, send) => send() };
 
 /** A call sent over one instance's channel: rejects only for failures that count against that instance. */
 export type Send = (client: grpc.Client) => Promise<Outcome>;
@@ -104,12 +105,12 @@ export class RpcClient {
   }
 
   /** Calls `method` on an instance; rejects with RpcError (UNAVAILABLE when no instance could take it). */
-  call<Res>(method: string, request: unknown, parent?: Record<string, string>): Promise<Res> {
+  call<Res>(method: string, request: unknown): Promise<Res> {
     const { service, definition } = this.opts;
     const def = definition[method];
     if (!def) throw new Error(`${service} has no method ${method}`);
     const metadata = new grpc.Metadata();
-    return this.tracer.trace({ service, method, metadata, parent }, async () => {
+    return this.tracer.trace({ service, method, metadata }, async () => {
       const deadline = new Date(Date.now() + this.opts.deadlineMs);
       const send: Send = (client) =>
         new Promise((resolve, reject) =>

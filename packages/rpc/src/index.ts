@@ -1,2 +1,2 @@
-export { RpcClient, RpcError, NO_TRACING, type RpcClientOptions, type RpcCall, type RpcTracer, type BreakerMaker, type Send, type Outcome } from './client.js';
+export { RpcClient, RpcError, type RpcClientOptions, type RpcCall, type RpcTracer, type BreakerMaker, type Send, type Outcome } from './client.js';
 export { authServiceDefinition, checkTokenOver, type CheckTokenRequest, type CheckTokenResponse } from './auth.js';

@@ -1,5 +1,5 @@
-export { createRedis, createBlockingRedis, loadLua, evalScript, isRedisReady, popBatch, type LuaScript } from './redis.js';
-export { createMysql, migrate, type Pool } from './mysql.js';
+export { createRedis, createBlockingRedis, loadLua, evalScript, isRedisReady, subscribe, popBatch, redisTracedCalls, type LuaScript } from './redis.js';
+export { createMysql, migrate, MYSQL_TRACED_CALLS, type Pool } from './mysql.js';
 export { MysqlProbe } from './mysql-probe.js';
 export type { Redis } from 'ioredis';
 

@@ -34,6 +34,22 @@ export async function createMysql(url: string, options: PoolOptions = {}): Promi
 }
 
 /**
+ * What a tracer records of a pool's calls (see Tracing.instrument): queries, also on a pooled
+ * connection; the statement as sent, placeholders and all, never the values bound to it.
+ */
+export const MYSQL_TRACED_CALLS = {
+  methods: ['query', 'execute'],
+  wrapResults: ['getConnection'],
+  describe(_method: string, args: readonly unknown[]) {
+    // mysql2 takes the statement, or options holding it.
+    const first = args[0] as string | { sql?: string } | undefined;
+    const sql = typeof first === 'string' ? first : (first?.sql ?? '');
+    const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'query';
+    return { name: verb, tags: { 'sql.query': sql.replace(/\s+/g, ' ').trim().slice(0, 300) } };
+  },
+} as const;
+
+/**
  * Applies `NNN_name.sql` files in order, each once, recorded in `schema_migrations`. Several
  * services may start at once: a named lock lets one migrate while the others wait.
  */

@@ -52,10 +52,32 @@ export function isRedisReady(redis: Redis): boolean {
 }
 
 /**
+ * Calls `onMessage` with each message published on `channel`; the returned function stops it.
+ * `subscriber` must be a connection of its own (it enters subscriber mode); ioredis subscribes
+ * again by itself after a reconnect. The SUBSCRIBE waits for the client to be ready: ioredis 5.8+
+ * answers one sent during its connection handshake, yet the connection never receives a message
+ * (redis/ioredis#2037).
+ */
+export async function subscribe(subscriber: Redis, channel: string, onMessage: (message: string) => void): Promise<() => void> {
+  const listener = (from: string, message: string) => {
+    if (from === channel) onMessage(message);
+  };
+  subscriber.on('message', listener);
+  if (subscriber.status !== 'ready') await new Promise<void>((resolve) => subscriber.once('ready', () => resolve()));
+  await subscriber.subscribe(channel);
+  return () => subscriber.off('message', listener);
+}
+
+/**
  * Waits up to `timeoutS` for items on `key` and takes up to `count` of them at once, oldest first
  * (producers LPUSH). `redis` must be a blocking connection of its own.
  */
 export async function popBatch(redis: Redis, key: string, count: number, timeoutS: number): Promise<string[]> {
   const reply = (await redis.call('BLMPOP', timeoutS, 1, key, 'RIGHT', 'COUNT', count)) as [string, string[]] | null;
   return reply ? reply[1] : [];
+}
+
+/** What a tracer records of the Redis `commands` a service names (see Tracing.instrument): the command and its key. */
+export function redisTracedCalls(commands: readonly string[]) {
+  return { methods: commands, describe: (command: string, args: readonly unknown[]) => ({ name: command, tags: { 'redis.key': String(args[0]) } }) };
 }

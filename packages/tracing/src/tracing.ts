@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
 import zipkin from 'zipkin';
 import transport from 'zipkin-transport-http';
@@ -27,7 +28,23 @@ export interface ClientCall {
 
 /** A span for work already under way, closed with its outcome. */
 export interface ChildSpan {
+  /** The span itself, as the parent of the calls the work makes. */
+  readonly context: TraceContext;
   finish(tags?: Record<string, string>): void;
+}
+
+/** A client span for a call to a dependency (Redis, MySQL...), closed when the call ends. */
+export interface CallSpan {
+  finish(error?: unknown): void;
+}
+
+export interface InstrumentOptions {
+  /** The async methods traced, one client span per call. */
+  methods: readonly string[];
+  /** Methods whose (awaited) result is instrumented the same way: a pool's `getConnection`. */
+  wrapResults?: readonly string[];
+  /** The span's name and tags for one call. */
+  describe: (method: string, args: readonly unknown[]) => { name: string; tags?: Record<string, string> };
 }
 
 // Not traced: probes and scrapes would bury the sale's traces.
@@ -56,6 +73,12 @@ export function createTracing(opts: TracingOptions): Tracing | undefined {
  */
 export class Tracing {
   private readonly tracer: zipkin.Tracer;
+  private readonly recorder: zipkin.BatchRecorder;
+  private readonly logger: PendingSpans;
+  /** The server span of the request whose handler is running, for calls made deep inside it. */
+  private readonly scope = new AsyncLocalStorage<TraceContext>();
+  /** Flushes waiting for their post to the collector to end. */
+  private readonly exported: (() => void)[] = [];
   private readonly clients = new Map<string, zipkin.Instrumentation.HttpClient>();
   private warn: (message: string) => void = (message) => console.warn(message);
   private lastWarning = 0;
@@ -70,9 +93,13 @@ export class Tracing {
       jsonEncoder: jsonEncoder.JSON_V2,
       log: { error: (message: string) => this.collectorFailed(String(message)) },
     });
+    this.logger = logger as unknown as PendingSpans;
+    // Failures reach collectorFailed through `log` (an 'error' listener would turn them into events).
+    this.logger.on('success', () => this.exportEnded());
+    this.recorder = new BatchRecorder({ logger });
     this.tracer = new PreciseTracer({
       ctxImpl: new ExplicitContext(),
-      recorder: new BatchRecorder({ logger }),
+      recorder: this.recorder,
       sampler: new sampler.CountingSampler(sampleRate),
       localServiceName: serviceName,
       // A server span of its own under the caller's client span, not one span shared by both.
@@ -96,12 +123,14 @@ export class Tracing {
       }
       done();
     });
+    // The handler, and whatever it starts, runs in the request's scope (after body parsing, which
+    // happens outside it).
+    app.addHook('preHandler', (req, _reply, done) => (req.trace ? this.scope.run(req.trace, done) : done()));
     // Closed when the answer is handed over: a caller's span then always ends after this one.
     app.addHook('onSend', (req, reply, payload, done) => {
       const id = req.trace;
       if (id) {
-        this.tracer.scoped(() => {
-          this.tracer.setId(id);
+        this.record(id, () => {
           this.tracer.recordRpc(`${req.method} ${req.routeOptions.url ?? 'unknown'}`);
           server.recordResponse(id, String(reply.statusCode));
         });
@@ -128,15 +157,12 @@ export class Tracing {
   }
 
   /**
-   * Records a gRPC call as a client span under `call.parent` (B3 fields) and hands the span's B3
-   * to the callee in the call's metadata; without a parent the call goes untraced.
+   * Records a gRPC call as a client span under the request being handled (see `current`) and hands
+   * the span's B3 to the callee in the call's metadata; outside a sampled request it goes untraced.
    */
-  async rpc<T>(
-    call: { service: string; method: string; parent?: B3 | undefined; metadata: { set(key: string, value: string): void } },
-    send: () => Promise<T>,
-  ): Promise<T> {
-    const parent = call.parent && fromB3(call.parent);
-    if (!parent) return send();
+  async rpc<T>(call: { service: string; method: string; metadata: { set(key: string, value: string): void } }, send: () => Promise<T>): Promise<T> {
+    const parent = this.current;
+    if (!parent?.sampled.getOrElse(false)) return send();
     const { value } = await this.client(parent, { remoteService: call.service, method: 'POST', path: `/${call.service}/${call.method}` }, async (b3) => {
       // gRPC metadata keys are lower case.
       for (const [key, field] of Object.entries(b3)) call.metadata.set(key.toLowerCase(), field);
@@ -152,22 +178,113 @@ export class Tracing {
   child(carrier: B3, name: string): ChildSpan | undefined {
     const parent = fromB3(carrier);
     if (!parent || !parent.sampled.getOrElse(false)) return undefined;
-    const tracer = this.tracer;
-    const id = tracer.createChildId(parent);
-    tracer.scoped(() => {
-      tracer.setId(id);
-      tracer.recordServiceName(this.serviceName);
-      tracer.recordRpc(name);
-      tracer.recordAnnotation(new Annotation.ConsumerStart());
-    });
+    const id = this.open(parent, name, [new Annotation.ConsumerStart()]);
     return {
+      context: id,
       finish: (tags = {}) =>
-        tracer.scoped(() => {
-          tracer.setId(id);
-          for (const [key, value] of Object.entries(tags)) tracer.recordBinary(key, value);
-          tracer.recordAnnotation(new Annotation.ConsumerStop());
+        this.record(id, () => {
+          for (const [key, value] of Object.entries(tags)) this.tracer.recordBinary(key, value);
+          this.tracer.recordAnnotation(new Annotation.ConsumerStop());
         }),
     };
+  }
+
+  /** The server span of the request being handled here, if any. */
+  get current(): TraceContext | undefined {
+    return this.scope.getStore();
+  }
+
+  /** Starts a client span for a call to `remoteService` (redis, mysql...) under `parent`; undefined when unsampled. */
+  call(parent: TraceContext, remoteService: string, name: string, tags: Record<string, string> = {}): CallSpan | undefined {
+    if (!parent.sampled.getOrElse(false)) return undefined;
+    const id = this.open(parent, name, [new Annotation.ClientSend(), new Annotation.ServerAddr({ serviceName: remoteService })], tags);
+    return {
+      finish: (error) =>
+        this.record(id, () => {
+          if (error !== undefined) this.tracer.recordBinary('error', error instanceof Error ? error.message : String(error));
+          this.tracer.recordAnnotation(new Annotation.ClientRecv());
+        }),
+    };
+  }
+
+  /** Opens a span of this service under `parent`, with its name, tags and opening annotations. */
+  private open(parent: TraceContext, name: string, annotations: zipkin.IAnnotation[], tags: Record<string, string> = {}): TraceContext {
+    const id = this.tracer.createChildId(parent);
+    this.record(id, () => {
+      this.tracer.recordServiceName(this.serviceName);
+      this.tracer.recordRpc(name);
+      for (const [key, value] of Object.entries(tags)) this.tracer.recordBinary(key, value);
+      for (const annotation of annotations) this.tracer.recordAnnotation(annotation);
+    });
+    return id;
+  }
+
+  /** Records on the span `id`. */
+  private record(id: TraceContext, record: () => void): void {
+    this.tracer.scoped(() => {
+      this.tracer.setId(id);
+      record();
+    });
+  }
+
+  /**
+   * `target` (a MySQL pool, say) whose async `methods` each record a client span to `remoteService`
+   * when called within a traced request; outside one they cost one lookup.
+   */
+  instrument<T extends object>(target: T, remoteService: string, opts: InstrumentOptions): T {
+    return this.instrumentWith(target, remoteService, opts, new Set(opts.methods), new Set(opts.wrapResults ?? []));
+  }
+
+  /** `instrument`, with its method sets made once for a target and the results it wraps. */
+  private instrumentWith<T extends object>(target: T, remoteService: string, opts: InstrumentOptions, traced: Set<string>, wrapped: Set<string>): T {
+    // One wrapper per method, made at its first use rather than at each call.
+    const wrappers = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+    const wrap = (key: string, method: (...args: unknown[]) => unknown) => {
+      if (wrapped.has(key)) {
+        return async (...args: unknown[]) => this.instrumentWith((await method.apply(target, args)) as object, remoteService, opts, traced, wrapped);
+      }
+      return async (...args: unknown[]) => {
+        const parent = this.current;
+        if (!parent) return method.apply(target, args);
+        const { name, tags } = opts.describe(key, args);
+        const span = this.call(parent, remoteService, name, tags);
+        try {
+          const result = await method.apply(target, args);
+          span?.finish();
+          return result;
+        } catch (err) {
+          span?.finish(err);
+          throw err;
+        }
+      };
+    };
+    return new Proxy(target, {
+      get: (obj, key, receiver) => {
+        const value: unknown = Reflect.get(obj, key, receiver);
+        if (typeof key !== 'string' || typeof value !== 'function' || !(traced.has(key) || wrapped.has(key))) return value;
+        let wrapper = wrappers.get(key);
+        if (!wrapper) wrappers.set(key, (wrapper = wrap(key, value as (...args: unknown[]) => unknown)));
+        return wrapper;
+      },
+    });
+  }
+
+  /** Sends the spans still held (on shutdown), waiting for the collector at most `timeoutMs`. */
+  async flush(timeoutMs = 2_000): Promise<void> {
+    this.recorder.flush();
+    if (this.logger.queue.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      this.exported.push(resolve);
+      this.logger.processQueue(this.logger.fetchImplementation);
+    });
+    clearTimeout(timer);
+  }
+
+  /** A post to the collector ended, well or not. */
+  private exportEnded(): void {
+    for (const resolve of this.exported.splice(0)) resolve();
   }
 
   private clientFor(remoteService: string): zipkin.Instrumentation.HttpClient {
@@ -180,11 +297,20 @@ export class Tracing {
   }
 
   private collectorFailed(message: string): void {
+    this.exportEnded();
     const now = Date.now();
     if (now - this.lastWarning < 60_000) return;
     this.lastWarning = now;
     this.warn(`zipkin export failed (further failures quiet for a minute): ${message.slice(0, 200)}`);
   }
+}
+
+/** What zipkin-transport-http's HttpLogger holds and does, beyond its typings. */
+interface PendingSpans {
+  queue: unknown[];
+  fetchImplementation: unknown;
+  processQueue(fetchImplementation: unknown): void;
+  on(event: 'success', listener: () => void): void;
 }
 
 /** The B3 fields of a sampled span, to carry in a message; undefined when there is nothing worth carrying. */

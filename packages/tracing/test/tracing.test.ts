@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { spanCollector } from '../../../test/support/spans.js';
 import { b3Of, createTracing, fromB3, type TraceContext } from '../src/index.js';
 
 /** A port nothing listens on: the collector is down. */
@@ -52,6 +53,50 @@ describe('createTracing', () => {
     expect(joined?.parentSpanId.getOrElse('')).toBe('bbbbbbbbbbbbbbbb');
     expect(tracing.child(b3Of(joined)!, 'work')).toBeDefined();
     await app.close();
+  });
+});
+
+describe('calls to dependencies', () => {
+  it('records the calls a handler makes, however deep, and none made outside a request; flush sends them at once', async () => {
+    const collector = await spanCollector();
+    const tracing = createTracing({ serviceName: 'svc', zipkinUrl: collector.url, sampleRate: 1 })!;
+    const calls: string[] = [];
+    const store = {
+      async query(sql: string) {
+        calls.push(sql);
+        if (sql.startsWith('BAD')) throw new Error('syntax');
+        return [[{ one: 1 }]];
+      },
+      async getConnection() {
+        return { query: store.query };
+      },
+    };
+    const db = tracing.instrument(store, 'mysql', { methods: ['query'], wrapResults: ['getConnection'], describe: (_m, [sql]) => ({ name: String(sql).split(' ')[0]!.toLowerCase() }) });
+    const app = Fastify();
+    tracing.serve(app);
+    app.post('/work', async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      await db.query('SELECT 1');
+      const conn = await db.getConnection();
+      await conn.query('UPDATE t');
+      await db.query('BAD sql').catch(() => {});
+      return { ok: true };
+    });
+    expect((await app.inject({ method: 'POST', url: '/work', payload: { a: 1 } })).statusCode).toBe(200);
+    await db.query('SELECT outside');
+    expect(calls).toEqual(['SELECT 1', 'UPDATE t', 'BAD sql', 'SELECT outside']);
+
+    await tracing.flush();
+    const server = collector.spans.find((s) => s.kind === 'SERVER');
+    const children = collector.spans.filter((s) => s.kind === 'CLIENT');
+    expect(children.map((s) => s.name)).toEqual(['select', 'update', 'bad']);
+    for (const child of children) {
+      expect(child.parentId).toBe(server?.id);
+      expect(child.remoteEndpoint?.serviceName).toBe('mysql');
+    }
+    expect(children[2]?.tags?.error).toBe('syntax');
+    await app.close();
+    collector.close();
   });
 });
 

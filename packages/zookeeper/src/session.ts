@@ -140,3 +140,9 @@ export class ZkSession extends EventEmitter {
 export function isCode(err: unknown, code: number): boolean {
   return typeof (err as { getCode?: () => number })?.getCode === 'function' && (err as { getCode: () => number }).getCode() === code;
 }
+
+/** What a tracer records of a session's calls (see Tracing.instrument): the operation and its path. */
+export const ZK_TRACED_CALLS = {
+  methods: ['create', 'setData', 'getData', 'getChildren', 'mkdirp', 'remove'],
+  describe: (operation: string, args: readonly unknown[]) => ({ name: operation, tags: { 'zk.path': String(args[0]) } }),
+} as const;

@@ -1,7 +1,7 @@
 import { loadConfig } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { serve } from '@sk/runtime';
-import { createMysql } from '@sk/storage';
+import { MYSQL_TRACED_CALLS, createMysql } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
@@ -11,9 +11,10 @@ import { startGrpcServer } from './grpc.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(configSchema);
-  const pool = await createMysql(config.MYSQL_URL);
-  const { tokens, signingKey, operator } = await prepareAuth(pool, config);
   const tracing = createTracing({ serviceName: 'auth', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
+  const mysql = await createMysql(config.MYSQL_URL);
+  const pool = tracing ? tracing.instrument(mysql, 'mysql', MYSQL_TRACED_CALLS) : mysql;
+  const { tokens, signingKey, operator } = await prepareAuth(pool, config);
   const app = buildApp({
     pool,
     tokens,

@@ -2,18 +2,23 @@ import { loadConfig } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, serve } from '@sk/runtime';
 import { connectionMetrics } from '@sk/http';
-import { MIGRATIONS_DIR, createMysql, createRedis, isRedisReady, migrate } from '@sk/storage';
+import { MIGRATIONS_DIR, MYSQL_TRACED_CALLS, createMysql, createRedis, isRedisReady, migrate, redisTracedCalls } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
-import { ZkSession } from '@sk/zookeeper';
+import { ZK_TRACED_CALLS, ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
 import { configSchema } from './config.js';
 
 const config = loadConfig(configSchema);
 
-const mysql = await createMysql(config.MYSQL_URL);
-await migrate(mysql, MIGRATIONS_DIR);
-const redis = createRedis(config.REDIS_URL);
-const zk = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+const tracing = createTracing({ serviceName: 'sk-admin', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
+const pool = await createMysql(config.MYSQL_URL);
+await migrate(pool, MIGRATIONS_DIR);
+const redisClient = createRedis(config.REDIS_URL);
+const zkSession = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+// Traced where a request waits on them: its queries, its reads of live counts, its mirror writes.
+const mysql = tracing ? tracing.instrument(pool, 'mysql', MYSQL_TRACED_CALLS) : pool;
+const redis = tracing ? tracing.instrument(redisClient, 'redis', redisTracedCalls(['get', 'hgetall'])) : redisClient;
+const zk = tracing ? tracing.instrument(zkSession, 'zookeeper', ZK_TRACED_CALLS) : zkSession;
 const discovery = createDiscovery(config, () => zk);
 const verifier = authTokenVerifier(discovery, config.AUTH_URL);
 
@@ -28,7 +33,7 @@ const app = buildApp({
   blacklistSyncMs: config.BLACKLIST_SYNC_MS,
   logLevel: config.LOG_LEVEL,
   logRequests: config.LOG_REQUESTS,
-  tracing: createTracing({ serviceName: 'sk-admin', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE }),
+  tracing,
 });
 connectionMetrics(app.metrics, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
 app.addHook('onClose', async () => {

@@ -28,7 +28,9 @@ const log = pino({ name: 'sk-app', level: config.LOG_LEVEL });
 const registry = new Registry();
 const metrics = relayMetrics(registry, () => relay);
 connectionMetrics(registry, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
+const tracing = createTracing({ serviceName: 'sk-app', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
 const relay = new RelayClient(redis, createBlockingRedis(config.REDIS_URL), keys, log, {
+  tracing,
   instanceId: instanceId('sk-app', config),
   timeoutMs: config.RELAY_TIMEOUT_MS,
   maxPending: config.RELAY_MAX_PENDING,
@@ -63,7 +65,7 @@ const app = buildApp({
   logLevel: config.LOG_LEVEL,
   registry,
   logRequests: config.LOG_REQUESTS,
-  tracing: createTracing({ serviceName: 'sk-app', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE }),
+  tracing,
 });
 
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));

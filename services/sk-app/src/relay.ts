@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { popBatch, type Redis } from '@sk/storage';
 import { relayReplySchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
+import { fromB3, type CallSpan, type Tracing } from '@sk/tracing';
 
 export type RelayOutcome = RelayReply | { id: string; code: 1108 } | { id: string; code: 1001 };
 
@@ -12,9 +13,18 @@ export interface RelayOptions {
   now?: () => number;
   /** Told how long each attempt waited for sk-core, in seconds, and how it ended. */
   observe?: (seconds: number, code: number) => void;
+  /** Records the push of each traced attempt as a Redis call of its request. */
+  tracing?: Tracing | undefined;
 }
 
 type Attempt = Omit<RelayRequest, 'id' | 'reply_to' | 'deadline'>;
+
+/** An attempt waiting for the next push, with the span of that push when traced. */
+interface Queued {
+  id: string;
+  json: string;
+  span: CallSpan | undefined;
+}
 
 /**
  * sk-app's side of the Redis relay: queues attempts on the shared request list and waits for the
@@ -23,7 +33,7 @@ type Attempt = Omit<RelayRequest, 'id' | 'reply_to' | 'deadline'>;
 export class RelayClient {
   private readonly waiters = new Map<string, { resolve: (r: RelayOutcome) => void; timer: NodeJS.Timeout }>();
   private readonly replyList: string;
-  private outbox: { id: string; json: string }[] = [];
+  private outbox: Queued[] = [];
   private running = false;
   private done: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -88,23 +98,32 @@ export class RelayClient {
       }, this.opts.timeoutMs);
       this.waiters.set(id, { resolve, timer });
     });
-    this.enqueue(id, JSON.stringify(request));
+    const parent = trace && this.opts.tracing ? fromB3(trace) : undefined;
+    this.enqueue({ id, json: JSON.stringify(request), span: parent && this.opts.tracing?.call(parent, 'redis', 'lpush relay') });
     return outcome;
   }
 
   /** Attempts of one event-loop turn leave in one LPUSH. */
-  private enqueue(id: string, json: string): void {
-    this.outbox.push({ id, json });
+  private enqueue(item: Queued): void {
+    this.outbox.push(item);
     if (this.outbox.length === 1) setImmediate(() => this.flush());
   }
 
   private flush(): void {
     const batch = this.outbox;
     this.outbox = [];
-    this.redis.lpush(this.keys.requests, ...batch.map((item) => item.json)).catch((err: unknown) => {
-      this.log.warn({ err, size: batch.length }, 'relay push failed');
-      for (const { id } of batch) this.settle({ id, code: 1001 });
-    });
+    this.redis.lpush(this.keys.requests, ...batch.map((item) => item.json)).then(
+      () => {
+        for (const { span } of batch) span?.finish();
+      },
+      (err: unknown) => {
+        this.log.warn({ err, size: batch.length }, 'relay push failed');
+        for (const { id, span } of batch) {
+          span?.finish(err);
+          this.settle({ id, code: 1001 });
+        }
+      },
+    );
   }
 
   private settle(reply: RelayOutcome): void {

@@ -6,7 +6,7 @@ import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { Registry, connectionMetrics } from '@sk/http';
 import { buildApp } from './app.js';
-import { batchMetrics, stockMetrics } from './metrics.js';
+import { batchMetrics, queueMetrics, stockMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 import { Qualifier } from './qualifier.js';
 import { RelayWorker } from './relay-worker.js';
@@ -20,12 +20,13 @@ const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
 
 const registry = new Registry();
-const { observe } = batchMetrics(registry);
+const { observe, observeLua } = batchMetrics(registry);
 stockMetrics(registry, book, redis, keys);
+queueMetrics(registry, redis, keys);
 connectionMetrics(registry, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
 const tracing = createTracing({ serviceName: 'sk-core', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
 const app = buildApp({ logLevel: config.LOG_LEVEL, logRequests: config.LOG_REQUESTS, tracing, ready: () => isRedisReady(redis) && book.loaded, registry });
-const qualifier = new Qualifier(redis, book, keys, { secret: config.SK_SECRET });
+const qualifier = new Qualifier(redis, book, keys, { secret: config.SK_SECRET, observeLua });
 const workers = Array.from(
   { length: config.CORE_WORKERS },
   () => new RelayWorker(createBlockingRedis(config.REDIS_URL), redis, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing }),

@@ -1,34 +1,55 @@
 import { Gauge, Histogram, type Registry } from '@sk/http';
-import { readSold, remainingOf, type ActivityBook, type RedisKeys } from '@sk/seckill';
+import { readSold, remainingOf, type ActivityBook, type ActivityConfig, type RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
 
-/** How sk-core keeps up: the size of the batches it pops and the time each takes to decide and answer. */
+/**
+ * How sk-core keeps up: the size of the batches it pops, the time each takes to decide and answer,
+ * and of that the time in Redis's Lua steps.
+ */
 export function batchMetrics(registry: Registry) {
-  const size = new Histogram({
-    name: 'sk_core_batch_size',
-    help: 'Requests per popped batch',
-    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
-    registers: [registry],
-  });
-  const seconds = new Histogram({
-    name: 'sk_core_batch_seconds',
-    help: 'Time to decide a batch (Lua steps) and push its replies',
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
-    registers: [registry],
-  });
+  const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, buckets, registers: [registry] });
+  const timeBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
+  const size = histogram('sk_core_batch_size', 'Requests per popped batch', [1, 2, 5, 10, 20, 50, 100, 200, 500]);
+  const seconds = histogram('sk_core_batch_seconds', 'Time to decide a batch (Lua steps) and push its replies', timeBuckets);
+  const lua = histogram('sk_core_lua_seconds', "Time of a batch's Lua steps (one per activity in it, pipelined)", timeBuckets);
   return {
     observe: (count: number, took: number) => {
       size.observe(count);
       seconds.observe(took);
     },
+    observeLua: (took: number) => lua.observe(took),
   };
+}
+
+/** Requests queued on the relay for any sk-core to pop: a growing queue means sk-core falls behind. */
+export function queueMetrics(registry: Registry, redis: Redis, keys: RedisKeys) {
+  new Gauge({
+    name: 'sk_relay_queue_length',
+    help: 'Requests waiting on the relay list for sk-core (read at each scrape; absent while Redis is down)',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const length = await redis.llen(keys.requests).catch(() => null);
+      if (length !== null) this.set(length);
+    },
+  });
 }
 
 /**
  * Sold and remaining stock per activity, read from Redis (the truth, whatever instance sold) at
- * each scrape: one read per gauge and scrape, nothing on the sale's path. Empty while Redis is down.
+ * each scrape: one read per scrape, nothing on the sale's path. Empty while Redis is down.
  */
 export function stockMetrics(registry: Registry, book: ActivityBook, redis: Redis, keys: RedisKeys) {
+  // prom-client collects both gauges of a scrape at once: they share the read under way.
+  let reading: Promise<{ activities: ActivityConfig[]; sold: number[] } | null> | undefined;
+  const read = () =>
+    (reading ??= (async () => {
+      const activities = book.all();
+      if (activities.length === 0) return null;
+      return { activities, sold: await readSold(redis, keys, activities.map((a) => a.activity_id)) };
+    })()
+      .catch(() => null)
+      .finally(() => (reading = undefined)));
   const gauge = (name: string, help: string, value: (total: number, sold: number) => number) =>
     new Gauge({
       name,
@@ -37,11 +58,8 @@ export function stockMetrics(registry: Registry, book: ActivityBook, redis: Redi
       registers: [registry],
       async collect() {
         this.reset();
-        const activities = book.all();
-        if (activities.length === 0) return;
-        const sold = await readSold(redis, keys, activities.map((a) => a.activity_id)).catch(() => null);
-        if (!sold) return;
-        activities.forEach((a, i) => this.set({ activity_id: a.activity_id }, value(a.total, sold[i]!)));
+        const stock = await read();
+        stock?.activities.forEach((a, i) => this.set({ activity_id: a.activity_id }, value(a.total, stock.sold[i]!)));
       },
     });
   gauge('sk_activity_sold', 'Units sold, per activity', (_total, sold) => sold);

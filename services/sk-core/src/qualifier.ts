@@ -21,6 +21,8 @@ export interface QualifierOptions {
   now?: () => number;
   /** The buy-rate draw: true admits the attempt. A real random draw unless a test fixes it. */
   draw?: (rate: number) => boolean;
+  /** Told how long a batch's Lua steps took (not called for a batch memory answered whole). */
+  observeLua?: (seconds: number) => void;
 }
 
 /** A real random draw: `rate` 0.25 admits about one attempt in four. */
@@ -74,12 +76,15 @@ export class Qualifier {
       group.at.push(i);
       attempts.set(activity.activity_id, group);
     });
+    if (attempts.size === 0) return replies;
+    const started = performance.now();
     await Promise.all(
       [...attempts.values()].map(async ({ activity, at }) => {
         const decided = await this.decide(activity, at.map((i) => reqs[i]!), now);
         at.forEach((i, k) => (replies[i] = decided[k]!));
       }),
     );
+    this.opts.observeLua?.((performance.now() - started) / 1000);
     return replies;
   }
 

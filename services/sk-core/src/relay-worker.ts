@@ -66,10 +66,14 @@ export class RelayWorker {
     const requests = batch.flatMap((raw) => this.parse(raw));
     const tracing = this.opts.tracing;
     const spans = tracing && requests.map((req) => req.trace && tracing.child(req.trace, 'qualify'));
+    // The batch's Lua calls, as a Redis call of each traced request.
+    const calls = spans?.map((span) => span && tracing?.call(span.context, 'redis', 'evalsha qualify', { 'sk.batch_size': String(requests.length) }));
     let replies: (RelayReply | null)[];
     try {
       replies = await this.qualifier.qualifyBatch(requests);
+      calls?.forEach((call) => call?.finish());
     } catch (err) {
+      calls?.forEach((call) => call?.finish(err));
       // The Lua steps may or may not have run: callers learn the truth from /sec/result.
       this.log.error({ err, size: requests.length }, 'qualification failed');
       replies = requests.map((req) => ({ id: req.id, code: 1108 }));

@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+const ENVELOPE_HEAD = '{"code":';
+
+/**
+ * Notes on each request the envelope code it was answered with (1002, 1004...), read off the
+ * serialized answer as it leaves, for the request counters; then tells `answered` (the request
+ * log), in the same hook.
+ */
+export function installAnswerCode(app: FastifyInstance, answered?: (req: FastifyRequest, reply: FastifyReply) => void): void {
+  app.decorateRequest('answerCode', undefined);
+  app.addHook('onSend', (req, reply, payload, done) => {
+    req.answerCode = envelopeCode(payload);
+    answered?.(req, reply);
+    done(null, payload);
+  });
+}
+
+/** The envelope's code, which leads its JSON (`{"code":1002,...`): read from the first bytes, not parsed. */
+function envelopeCode(payload: unknown): number | undefined {
+  const head = typeof payload === 'string' ? payload.slice(0, 16) : Buffer.isBuffer(payload) ? payload.toString('latin1', 0, 16) : '';
+  if (!head.startsWith(ENVELOPE_HEAD)) return undefined;
+  const code = Number.parseInt(head.slice(ENVELOPE_HEAD.length), 10);
+  return Number.isNaN(code) ? undefined : code;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The envelope code of the answer, once it is sent; undefined for answers without one. */
+    answerCode: number | undefined;
+  }
+}
