@@ -1,4 +1,4 @@
-import type { Redis } from '@sk/storage';
+import { subscribe, type Redis } from '@sk/storage';
 import { z } from 'zod';
 import type { ActivityBook } from './activity-book.js';
 
@@ -8,13 +8,9 @@ export function soldOutMessage(activityId: number, total: number): string {
   return JSON.stringify({ activity_id: activityId, total });
 }
 
-/**
- * Feeds sold-out announcements into the book. `subscriber` must be a connection of its own (it
- * enters subscriber mode); ioredis re-subscribes by itself after a reconnect.
- */
+/** Feeds sold-out announcements into the book. `subscriber` must be a connection of its own. */
 export async function followSoldOut(subscriber: Redis, channel: string, book: ActivityBook): Promise<void> {
-  subscriber.on('message', (from: string, message: string) => {
-    if (from !== channel) return;
+  await subscribe(subscriber, channel, (message) => {
     try {
       const parsed = soldOutSchema.safeParse(JSON.parse(message));
       if (parsed.success) book.markSoldOut(parsed.data.activity_id, parsed.data.total);
@@ -22,5 +18,4 @@ export async function followSoldOut(subscriber: Redis, channel: string, book: Ac
       // not ours: ignore
     }
   });
-  await subscriber.subscribe(channel);
 }
