@@ -25,6 +25,8 @@ export interface InstanceResourceOptions<R extends InstanceResource> {
 export class InstanceResources<R extends InstanceResource> {
   private readonly byKey = new Map<string, R>();
   private checked: readonly ServiceInstance[] | undefined;
+  /** The keys of the checked list's reachable instances, made once per list rather than per pick. */
+  private keys = new Map<ServiceInstance, string>();
 
   constructor(
     private readonly discovery: Discovery,
@@ -37,16 +39,15 @@ export class InstanceResources<R extends InstanceResource> {
   pick(exclude?: ServiceInstance): R | undefined {
     const current = this.discovery.instances(this.service);
     this.retireDeparted(current);
-    const excluded = exclude && this.opts.key(exclude);
+    const excluded = exclude && (this.keys.get(exclude) ?? this.opts.key(exclude));
     const instance = this.balancer.pick(this.service, current, (candidate) => {
-      if (this.opts.reachable && !this.opts.reachable(candidate)) return false;
-      const key = this.opts.key(candidate);
-      if (key === excluded) return false;
+      const key = this.keys.get(candidate);
+      if (key === undefined || key === excluded) return false;
       const held = this.byKey.get(key);
       return !held || this.opts.admits(held);
     });
     if (!instance) return undefined;
-    const key = this.opts.key(instance);
+    const key = this.keys.get(instance)!;
     let resource = this.byKey.get(key);
     if (!resource) {
       resource = this.opts.make(instance);
@@ -65,7 +66,8 @@ export class InstanceResources<R extends InstanceResource> {
   private retireDeparted(current: readonly ServiceInstance[]): void {
     if (this.checked === current) return;
     this.checked = current;
-    const live = new Set(current.filter((i) => !this.opts.reachable || this.opts.reachable(i)).map((i) => this.opts.key(i)));
+    this.keys = new Map(current.filter((i) => !this.opts.reachable || this.opts.reachable(i)).map((i) => [i, this.opts.key(i)]));
+    const live = new Set(this.keys.values());
     for (const [key, resource] of this.byKey) {
       if (live.has(key)) continue;
       this.byKey.delete(key);

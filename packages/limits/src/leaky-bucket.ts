@@ -76,7 +76,7 @@ export class LeakyBucket {
   /** Forgets keys whose bucket has drained: their next request is treated exactly as a new key's. */
   sweep(now: number = this.clock()): void {
     for (const [key, entry] of this.entries) {
-      if (entry.excess - this.rate * (now - entry.last) + 1000 <= 0) this.entries.delete(key);
+      if (this.excessOf(entry, now) === 0) this.entries.delete(key);
     }
   }
 
@@ -87,7 +87,11 @@ export class LeakyBucket {
   /** The excess `key` would have with one more request now; a new key starts empty. */
   private excessAfter(key: string, now: number): number {
     const entry = this.entries.get(key);
-    if (!entry) return 0;
+    return entry ? this.excessOf(entry, now) : 0;
+  }
+
+  /** An entry's excess with one more request now: what it held, less what drained since. */
+  private excessOf(entry: { excess: number; last: number }, now: number): number {
     return Math.max(entry.excess - this.rate * Math.max(now - entry.last, 0) + 1000, 0);
   }
 }

@@ -1,3 +1,5 @@
+import type { BlacklistKind, BlacklistSource } from './blacklist.js';
+
 /**
  * Redis key names. Keys of one activity share the hash tag `{a<id>}` so one Lua step can touch
  * them all, also on Redis Cluster.
@@ -19,10 +21,12 @@ export function redisKeys(prefix: string) {
     replies: (instanceId: string) => `${prefix}relay:replies:${instanceId}`,
     soldOutChannel: `${prefix}events:sold-out`,
     /** Hash value → blacklist entry (JSON): `operator` mirrors MySQL, `auto` holds automatic bans. */
-    blacklist: (source: 'operator' | 'auto', kind: 'user' | 'ip') => `${prefix}blacklist:${source}:${kind}`,
+    blacklist: (source: BlacklistSource, kind: BlacklistKind) => `${prefix}blacklist:${source}:${kind}`,
     blacklistChannel: `${prefix}events:blacklist`,
     /** /sec/kill requests of one user or IP in one counting window, for automatic bans. */
     requestCount: (kind: 'user' | 'ip', value: string, window: number) => `${prefix}autoban:${kind}:${value}:${window}`,
+    /** Prefix of the gateways' shared rate-limit buckets (`<rule>:<user id>`). */
+    rateLimits: `${prefix}ratelimit:`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

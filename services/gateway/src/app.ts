@@ -4,6 +4,7 @@ import type { TokenChecker } from '@sk/identity';
 import type { Tracing } from '@sk/tracing';
 import { BreakerFactory, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
 import { RequestLimits, type LimitsConfig } from './limits.js';
+import type { Redis } from '@sk/storage';
 import { Forwarder, sendOver } from './proxy.js';
 import type { SoldOutShortcut } from './sold-out.js';
 import { UPSTREAM_ROUTES, upstreamRoutes } from './routes/upstream.js';
@@ -23,6 +24,8 @@ export interface GatewayDeps {
   logLevel?: string;
   /** Rate limits (deploy/gateway-limits.json); none when absent. */
   limits?: LimitsConfig;
+  /** Where shared rate limits keep their buckets (needed when a rule is shared). */
+  sharedLimits?: { redis: Redis; prefix: string };
   /** Answers sold-out attempts without a hop; off when absent. */
   soldOut?: SoldOutShortcut;
   /** Server spans, and a client span per upstream call; none when absent. */
@@ -39,7 +42,11 @@ export function buildApp(deps: GatewayDeps): SkFastify {
   const verifier = typeof deps.verifier === 'function' ? deps.verifier(breakers) : deps.verifier;
   const upstreams = new Upstreams(discovery, balancer, breakers, sendOver, { timeoutMs: upstreamTimeoutMs });
   const forwarder = new Forwarder(upstreams, app.log, deps.tracing);
-  const limits = deps.limits && new RequestLimits(deps.limits, app.metrics);
+  const shared = deps.sharedLimits && {
+    ...deps.sharedLimits,
+    onError: (err: unknown) => app.log.warn({ err }, 'shared rate limit not checked (Redis unreachable); request let through'),
+  };
+  const limits = deps.limits && new RequestLimits(deps.limits, app.metrics, Date.now, shared);
   const sweeper = limits && setInterval(() => limits.sweep(), 10_000).unref();
 
   app.addHook('onReady', () => upstreams.watch(UPSTREAM_ROUTES.map((r) => r.service)));

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { discoveryEnv, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
+import { DEFAULT_BREAKER_OPTIONS as BREAKER } from './breakers.js';
 
 export const configSchema = z.object({
   ...serviceEnv,
@@ -14,10 +15,10 @@ export const configSchema = z.object({
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   // Each upstream instance's circuit breaker: opens above this error rate once the window holds
   // the minimum volume, and lets one probe through after the reset time.
-  BREAKER_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(50),
-  BREAKER_VOLUME: z.coerce.number().int().min(1).default(20),
-  BREAKER_RESET_MS: z.coerce.number().int().positive().default(5_000),
-  BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
+  BREAKER_ERROR_PERCENT: z.coerce.number().min(1).max(100).default(BREAKER.errorThresholdPercentage),
+  BREAKER_VOLUME: z.coerce.number().int().min(1).default(BREAKER.volumeThreshold),
+  BREAKER_RESET_MS: z.coerce.number().int().positive().default(BREAKER.resetTimeoutMs),
+  BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(BREAKER.windowMs),
   // Rate limits (deploy/gateway-limits.json by default); `off` for none at all.
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   GATEWAY_LIMITS_FILE: z.string().min(1).default(fileURLToPath(new URL('../../../deploy/gateway-limits.json', import.meta.url))),

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { Codes, SkError } from '@sk/http';
-import { b3Of } from '@sk/tracing';
 import { authenticate, bearerToken, type Identity, type TokenChecker } from '@sk/identity';
 
 /**
@@ -31,11 +30,11 @@ export async function identify(verifier: TokenChecker, access: Access, req: Fast
       return undefined;
     case 'optional':
       // An open route stays open even when the token is bad or the keys cannot be had.
-      return bearerToken(req) ? authenticate(verifier, req, b3Of(req.trace)).catch(() => undefined) : undefined;
+      return bearerToken(req) ? authenticate(verifier, req).catch(() => undefined) : undefined;
     case 'user':
-      return authenticate(verifier, req, b3Of(req.trace));
+      return authenticate(verifier, req);
     case 'admin': {
-      const identity = await authenticate(verifier, req, b3Of(req.trace));
+      const identity = await authenticate(verifier, req);
       if (!identity.roles.includes(ADMIN_ROLE)) throw new SkError(Codes.FORBIDDEN, `role ${ADMIN_ROLE} required`);
       return identity;
     }

@@ -25,13 +25,15 @@ await zk?.waitConnected();
 
 let soldOut: SoldOutShortcut | undefined;
 let answers: AnswerCounts | undefined;
+const keys = redisKeys(config.REDIS_PREFIX);
 const subscriber = config.SOLD_OUT_AT_GATEWAY === 'on' ? createBlockingRedis(config.REDIS_URL) : undefined;
-const redis = subscriber && createRedis(config.REDIS_URL);
+const sharesLimits = limits?.rules.some((rule) => rule.shared) ?? false;
+const redis = subscriber || sharesLimits ? createRedis(config.REDIS_URL) : undefined;
 if (zk && subscriber && redis) {
-  const keys = redisKeys(config.REDIS_PREFIX);
   const book = new ActivityBook(zk, config.ZK_ROOT);
   await book.start();
-  void followSoldOut(subscriber, keys.soldOutChannel, book).catch(() => {});
+  // Without it the gateway only forwards sold-out attempts to sk-app, which answers them itself.
+  void followSoldOut(subscriber, keys.soldOutChannel, book).catch((err: unknown) => app.log.warn({ err }, 'sold-out news not followed'));
   answers = new AnswerCounts(book, redis, keys, { warn: (details, message) => app.log.warn(details, message) });
   soldOut = new SoldOutShortcut(book, answers);
 }
@@ -69,10 +71,11 @@ const app = buildApp({
   logLevel: config.LOG_LEVEL,
   ...(soldOut ? { soldOut } : {}),
   ...(limits ? { limits } : {}),
+  ...(sharesLimits && redis ? { sharedLimits: { redis, prefix: keys.rateLimits } } : {}),
 });
 connectionMetrics(app.metrics, {
   ...(zk ? { zookeeper: () => zk.connected } : {}),
-  ...(subscriber ? { redis: () => isRedisReady(subscriber) } : {}),
+  ...(redis ? { redis: () => isRedisReady(redis) } : {}),
 });
 app.addHook('onClose', async () => {
   answers?.stop();

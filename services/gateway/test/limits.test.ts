@@ -6,6 +6,8 @@ import type { SkFastify } from '@sk/http';
 import { TokenVerifier } from '@sk/identity';
 import { buildApp } from '../src/app.js';
 import { limitsFileSchema, loadLimits, type LimitsFile } from '../src/limits.js';
+import { createRedis, type Redis } from '@sk/storage';
+import { isolate } from '../../../test/support/infra.js';
 import { TokenMint } from './fakes.js';
 
 // An sk-app stand-in answering every request with the client address the gateway vouched for.
@@ -25,7 +27,15 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-async function gateway(limits: LimitsFile): Promise<SkFastify> {
+const iso = isolate('gateway_limits');
+const redisClients: Redis[] = [];
+
+afterAll(async () => {
+  for (const redis of redisClients) redis.disconnect();
+  await iso.cleanup();
+});
+
+async function gateway(limits: LimitsFile, sharedLimits?: { redis: Redis; prefix: string }): Promise<SkFastify> {
   const address = upstream.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const app = buildApp({
@@ -33,6 +43,7 @@ async function gateway(limits: LimitsFile): Promise<SkFastify> {
     verifier: new TokenVerifier(async () => mint.jwks),
     upstreamTimeoutMs: 1_000,
     limits: limitsFileSchema.parse(limits),
+    ...(sharedLimits ? { sharedLimits } : {}),
     logLevel: 'silent',
   });
   apps.push(app);
@@ -95,6 +106,42 @@ describe('rate limits at the gateway', () => {
     }
     expect((await app.inject({ method: 'GET', url: '/sec/list', remoteAddress: '203.0.113.9' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/sec/list', remoteAddress: '203.0.113.9' })).statusCode).toBe(429);
+  });
+});
+
+describe('per-user limits shared by several gateways', () => {
+  const sharedRule: LimitsFile = { rules: [{ name: 'user', by: 'user', rate: 1, burst: 5, nodelay: true, shared: true }] };
+  const redisFor = (options: Parameters<typeof createRedis>[1] = {}) => {
+    const redis = createRedis(iso.redisUrl, options);
+    redisClients.push(redis);
+    return redis;
+  };
+
+  it('gives a user one limit across gateways, not one per gateway', async () => {
+    const prefix = `${iso.redisPrefix}ratelimit:`;
+    const gateways = [await gateway(sharedRule, { redis: redisFor(), prefix }), await gateway(sharedRule, { redis: redisFor(), prefix })];
+    const alice = await mint.sign(801, ['user']);
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => gateways[i % 2]!.inject({ method: 'GET', url: '/sec/list', headers: { authorization: `Bearer ${alice}` } }).then((r) => r.statusCode)),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(6); // burst 5, plus the one the rate allows
+    expect(statuses.filter((s) => s === 429)).toHaveLength(14);
+    const bob = await mint.sign(802, ['user']);
+    expect((await gateways[1]!.inject({ method: 'GET', url: '/sec/list', headers: { authorization: `Bearer ${bob}` } })).statusCode).toBe(200);
+  });
+
+  it('lets requests through while Redis cannot be asked', async () => {
+    const unreachable = createRedis('redis://127.0.0.1:1/0', { enableOfflineQueue: false, retryStrategy: () => null, lazyConnect: true });
+    const app = await gateway(sharedRule, { redis: unreachable, prefix: `${iso.redisPrefix}down:` });
+    const carol = await mint.sign(803, ['user']);
+    for (let i = 0; i < 10; i++) {
+      expect((await app.inject({ method: 'GET', url: '/sec/list', headers: { authorization: `Bearer ${carol}` } })).statusCode).toBe(200);
+    }
+  });
+
+  it('is refused for per-address rules, and without Redis', async () => {
+    expect(limitsFileSchema.safeParse({ rules: [{ name: 'ip', by: 'ip', rate: 1, burst: 1, shared: true }] }).success).toBe(false);
+    await expect(gateway(sharedRule)).rejects.toThrow(/shared/);
   });
 });
 
