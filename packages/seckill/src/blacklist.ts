@@ -46,6 +46,12 @@ export async function readBlacklist(redis: Redis, keys: RedisKeys): Promise<Blac
   );
 }
 
+/** The entry `source` holds in Redis for the user or IP (expired or not), if any. */
+export async function readBlacklistEntry(redis: Redis, keys: RedisKeys, source: BlacklistSource, kind: BlacklistKind, value: string): Promise<BlacklistEntry | undefined> {
+  const raw = await redis.hget(keys.blacklist(source, kind), value);
+  return raw === null ? undefined : parseEntry(raw);
+}
+
 /** Writes the changes to the Redis hashes and announces each, in one MULTI (so no announcement precedes its write). */
 export async function publishBlacklistChanges(redis: Redis, keys: RedisKeys, changes: BlacklistChange[]): Promise<void> {
   if (changes.length === 0) return;

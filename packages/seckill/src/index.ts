@@ -13,6 +13,7 @@ export {
   isActiveEntry,
   publishBlacklistChanges,
   readBlacklist,
+  readBlacklistEntry,
   type BlacklistChange,
   type BlacklistEntry,
   type BlacklistKind,

@@ -1,3 +1,4 @@
+import { BLACKLIST_SOURCES } from '@sk/seckill';
 import { z } from 'zod';
 
 /**
@@ -72,7 +73,7 @@ export const createdUsersAnswer = z.array(z.object({ user_id: z.number().int(), 
 
 const blacklistEntry = z.object({
   value: z.string(),
-  source: z.enum(['operator', 'auto']),
+  source: z.enum(BLACKLIST_SOURCES),
   reason: z.string(),
   expires_at: z.iso.datetime().nullable().meta({ description: 'null for an operator’s (permanent) entry' }),
   created_by: z.string().nullable(),

@@ -42,8 +42,10 @@ export class AuditLog {
   }
 
   async list(limit: number, offset: number): Promise<{ total: number; entries: AuditEntry[] }> {
-    const [rows] = await this.mysql.query<AuditRow[]>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?', [limit, offset]);
-    const [[count]] = await this.mysql.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM audit_log');
+    const [[rows], [[count]]] = await Promise.all([
+      this.mysql.query<AuditRow[]>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?', [limit, offset]),
+      this.mysql.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM audit_log'),
+    ]);
     return {
       total: Number(count!.n),
       entries: rows.map((r) => ({

@@ -5,8 +5,11 @@ import {
   isActiveEntry,
   publishBlacklistChanges,
   readBlacklist,
+  readBlacklistEntry,
   type BlacklistChange,
+  type BlacklistEntry,
   type BlacklistKind,
+  type BlacklistSource,
   type RedisKeys,
 } from '@sk/seckill';
 import { isRedisReady, type Pool, type Redis } from '@sk/storage';
@@ -26,7 +29,7 @@ export const banBodySchema = z.object({ reason: z.string().trim().max(200).defau
 /** One entry as operators see it: an operator's (permanent) or an automatic ban (with its expiry). */
 export interface BlacklistView {
   value: string;
-  source: 'operator' | 'auto';
+  source: BlacklistSource;
   reason: string;
   expires_at: string | null;
   created_by: string | null;
@@ -48,6 +51,15 @@ const operatorView = (row: BlacklistRow): BlacklistView => ({
   expires_at: null,
   created_by: row.created_by,
   created_at: row.created_at.toISOString(),
+});
+
+const autoView = (value: string, entry: BlacklistEntry): BlacklistView => ({
+  value,
+  source: 'auto',
+  reason: entry.reason,
+  expires_at: new Date(entry.expires_at!).toISOString(),
+  created_by: null,
+  created_at: null,
 });
 
 const unavailable = () => new SkError(Codes.BUSY, 'blacklist store unavailable');
@@ -83,27 +95,20 @@ export class BlacklistService {
 
   async list(): Promise<Record<'users' | 'ips', BlacklistView[]>> {
     const [rows] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist ORDER BY kind, created_at, value');
-    const auto = (await this.readRedis()).filter((c) => c.source === 'auto' && c.entry && isActiveEntry(c.entry, Date.now()));
+    const auto = (await this.fromRedis(() => readBlacklist(this.redis, this.keys))).filter((c) => c.source === 'auto' && c.entry && isActiveEntry(c.entry, Date.now()));
     const of = (kind: BlacklistKind): BlacklistView[] => [
       ...rows.filter((r) => r.kind === kind).map(operatorView),
-      ...auto
-        .filter((c) => c.kind === kind)
-        .map((c) => ({
-          value: c.value,
-          source: 'auto' as const,
-          reason: c.entry!.reason,
-          expires_at: new Date(c.entry!.expires_at!).toISOString(),
-          created_by: null,
-          created_at: null,
-        })),
+      ...auto.filter((c) => c.kind === kind).map((c) => autoView(c.value, c.entry!)),
     ];
     return { users: of('user'), ips: of('ip') };
   }
 
   /** The entry now in force for the user or IP (operator's first), or null. */
   async get(kind: BlacklistKind, value: string): Promise<BlacklistView | null> {
-    const { users, ips } = await this.list();
-    return (kind === 'user' ? users : ips).find((v) => v.value === value) ?? null;
+    const [[row]] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
+    if (row) return operatorView(row);
+    const auto = await this.fromRedis(() => readBlacklistEntry(this.redis, this.keys, 'auto', kind, value));
+    return auto && isActiveEntry(auto, Date.now()) ? autoView(value, auto) : null;
   }
 
   async requireUser(userId: string): Promise<void> {
@@ -126,8 +131,8 @@ export class BlacklistService {
   async unban(kind: BlacklistKind, value: string): Promise<{ removed: boolean; mirror: MirrorState }> {
     const [deleted] = await this.mysql.query<{ affectedRows: number } & RowDataPacket[]>('DELETE FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
     // With Redis down an automatic ban cannot be seen; its removal is announced anyway once Redis is back.
-    const autoHeld = await this.readRedis().then(
-      (all) => all.some((c) => c.source === 'auto' && c.kind === kind && c.value === value),
+    const autoHeld = await this.fromRedis(() => readBlacklistEntry(this.redis, this.keys, 'auto', kind, value)).then(
+      (entry) => entry !== undefined,
       () => false,
     );
     const removed = deleted.affectedRows > 0 || autoHeld;
@@ -148,9 +153,10 @@ export class BlacklistService {
     const [rows] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist');
     const held = await readBlacklist(this.redis, this.keys);
     const wanted = new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.reason]));
+    const copies = new Map(held.filter((c) => c.source === 'operator').map((c) => [`${c.kind}:${c.value}`, c]));
     const changes: BlacklistChange[] = [];
     for (const row of rows) {
-      const copy = held.find((c) => c.source === 'operator' && c.kind === row.kind && c.value === row.value);
+      const copy = copies.get(`${row.kind}:${row.value}`);
       if (copy?.entry?.reason !== row.reason) changes.push({ source: 'operator', kind: row.kind, value: row.value, entry: { reason: row.reason, expires_at: null } });
     }
     const now = Date.now();
@@ -176,10 +182,11 @@ export class BlacklistService {
     }
   }
 
-  private async readRedis(): Promise<BlacklistChange[]> {
+  /** `read` from Redis, or a 503 while Redis is down. */
+  private async fromRedis<T>(read: () => Promise<T>): Promise<T> {
     if (!isRedisReady(this.redis)) throw unavailable();
     try {
-      return await readBlacklist(this.redis, this.keys);
+      return await read();
     } catch {
       throw unavailable();
     }

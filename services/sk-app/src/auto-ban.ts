@@ -12,6 +12,11 @@ export interface AutoBanOptions {
   banMs: number;
   /** Loopback is the gateway or a local tool, not a shopper: never banned by IP. */
   exemptLoopback: boolean;
+  /**
+   * How often this instance adds its counts to the shared ones. Each flush costs two commands per
+   * user seen since the last: at sale rates a second, not less, keeps that well below the sale's own
+   * Redis work, and a ban comes at most that much later.
+   */
   flushMs?: number;
   now?: () => number;
 }
@@ -39,7 +44,7 @@ export class AutoBan {
     private readonly opts: AutoBanOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.counts = new BatchedCounts(opts.flushMs ?? 200, (batch) => this.write(batch));
+    this.counts = new BatchedCounts(opts.flushMs ?? 1_000, (batch) => this.write(batch));
   }
 
   start(): void {

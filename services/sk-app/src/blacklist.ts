@@ -1,6 +1,7 @@
 import { SerialRerun } from '@sk/concurrency';
 import type { FastifyBaseLogger } from 'fastify';
 import {
+  BLACKLIST_SOURCES,
   blacklistChangeSchema,
   isActiveEntry,
   readBlacklist,
@@ -9,7 +10,7 @@ import {
   type BlacklistKind,
   type RedisKeys,
 } from '@sk/seckill';
-import type { Redis } from '@sk/storage';
+import { subscribe, type Redis } from '@sk/storage';
 
 const RELOAD_RETRY_MS = 500;
 
@@ -27,6 +28,7 @@ export class Blacklist {
   private heardDuringLoad: BlacklistChange[] | null = null;
   private loadedOnce = false;
   private stopped = false;
+  private unsubscribe: (() => void) | undefined;
   private readonly loads = new SerialRerun(() => this.loadUntilDone(), () => !this.stopped);
 
   constructor(
@@ -42,21 +44,20 @@ export class Blacklist {
 
   /** Subscribes, then loads everything; resolves after the first full load. */
   async start(): Promise<void> {
-    this.subscriber.on('message', this.onMessage);
     this.subscriber.on('ready', this.onReconnect);
-    await this.subscriber.subscribe(this.keys.blacklistChannel);
+    this.unsubscribe = await subscribe(this.subscriber, this.keys.blacklistChannel, this.onMessage);
     await this.reload();
   }
 
   stop(): void {
     this.stopped = true;
-    this.subscriber.off('message', this.onMessage);
+    this.unsubscribe?.();
     this.subscriber.off('ready', this.onReconnect);
   }
 
   /** Whether the user or IP is barred now. */
   blocks(kind: BlacklistKind, value: string, now = Date.now()): boolean {
-    for (const source of ['operator', 'auto'] as const) {
+    for (const source of BLACKLIST_SOURCES) {
       const entry = this.entries.get(entryKey(source, kind, value));
       if (entry && isActiveEntry(entry, now)) return true;
     }
@@ -100,8 +101,7 @@ export class Blacklist {
     void this.reload();
   };
 
-  private readonly onMessage = (channel: string, message: string) => {
-    if (channel !== this.keys.blacklistChannel) return;
+  private readonly onMessage = (message: string) => {
     let change;
     try {
       change = blacklistChangeSchema.safeParse(JSON.parse(message));
