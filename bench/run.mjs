@@ -7,6 +7,7 @@
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,14 @@ for (const [name, v] of Object.entries({ duration: settings.duration, connection
   if (!Number.isInteger(v) || v < 1) fail(`--${name} must be a positive integer`);
 }
 for (const s of settings.only) if (!SCENARIOS.includes(s)) fail(`unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
+
+// The processes whose CPU time is measured per scenario: `./sk ps -a` lines (`name port pid`) in
+// BENCH_PROCESSES, which ./sk bench sets; none without it.
+const PROCESSES = (env.BENCH_PROCESSES ?? '')
+  .split('\n')
+  .map((line) => line.trim().split(/\s+/))
+  .filter((f) => f.length === 3 && /^\d+$/.test(f[2]))
+  .map(([name, port, pid]) => ({ label: `${name}:${port}`, pid }));
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 // Unique per run: names the shoppers and products, and prefixes every nonce.
@@ -180,10 +189,38 @@ function signedKill(user, productId) {
   const sign = createHmac('sha256', user.sign_key)
     .update(`nonce=${nonce}&product_id=${productId}&sec_time=${secTime}&user_id=${user.user_id}`)
     .digest('hex');
-  return {
-    body: JSON.stringify({ product_id: productId, sec_time: secTime, nonce, sign }),
-    headers: { authorization: `Bearer ${user.access_token}`, 'content-type': 'application/json' },
-  };
+  user.killHeaders ??= { authorization: `Bearer ${user.access_token}`, 'content-type': 'application/json' };
+  return { body: JSON.stringify({ product_id: productId, sec_time: secTime, nonce, sign }), headers: user.killHeaders };
+}
+
+// Kills are signed ahead of a run, enough for this many per second: signing while measured would
+// take the machine's CPU (shared with the suite) from the suite. Their sec_time must still be
+// within the ±30 s window when sent, so longer runs sign as they go. A measured run signs for twice
+// the best second of its warm-up (autocannon's set-up, which stalls the first request of each
+// connection, stays short); a connection that outruns its share sends its kills again: replays,
+// answered 1110 while selling.
+const PRESIGN_RATE = 20_000;
+const PRESIGN_MAX_S = 20;
+
+/**
+ * Signed kills for a run of `seconds`, made now: one list per connection, which autocannon turns
+ * into request bytes once, before the run, instead of once per request during it. None for runs
+ * too long to sign ahead.
+ */
+function presignedKills(shoppers, productId, seconds, rate, onResponse) {
+  if (seconds > PRESIGN_MAX_S) return null;
+  const { connections } = settings;
+  const perConnection = Math.ceil((seconds * rate) / connections);
+  // Kill i of connection c is shopper c + i × connections: in step, the connections rotate through
+  // the shoppers together instead of many of them sending for one shopper at once.
+  return Array.from({ length: connections }, (_, c) =>
+    Array.from({ length: perConnection }, (_, i) => ({
+      method: 'POST',
+      path: '/sec/kill',
+      ...signedKill(shoppers[(c + i * connections) % shoppers.length], productId),
+      onResponse,
+    })),
+  );
 }
 
 const bump = (codes, code) => {
@@ -213,43 +250,86 @@ async function sellOut(shoppers, productId, maxRequests = 20_000) {
 // ---------------------------------------------------------------------------------------------
 // Load runs
 
-/** One autocannon run; `requests` as in autocannon's options (default: GET /). */
-async function load(url, requests, duration = settings.duration) {
-  return autocannon({
+/** CPU time (user + system, ms) each of `processes` has used so far, from /proc (Linux). */
+function cpuTimes(processes) {
+  return processes.map(({ pid }) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ ticks
+    } catch {
+      return NaN;
+    }
+  });
+}
+
+/**
+ * One autocannon run with `options` (default: GET /). The result also carries `cpu_ms`: the CPU
+ * time each measured process used during the run. Counting starts when autocannon has set up its
+ * connections, so building pre-signed requests is not counted as load.
+ */
+async function load(url, options = {}, duration = settings.duration, processes = PROCESSES) {
+  const run = autocannon({
     url,
     connections: settings.connections,
     duration,
     pipelining: 1, // keep-alive, one request in flight per connection
-    ...(requests ? { requests } : {}),
+    ...options,
   });
+  // Always emitted, once the connections are set up.
+  let before, ownBefore;
+  const setupStart = Date.now();
+  run.once('start', () => {
+    if (options.setupClient) log(`requests built in ${Date.now() - setupStart} ms`);
+    before = cpuTimes(processes);
+    ownBefore = process.cpuUsage();
+  });
+  const result = await run;
+  const after = cpuTimes(processes);
+  const own = process.cpuUsage(ownBefore);
+  result.cpu_ms = Object.fromEntries([
+    ...processes.map(({ label }, i) => [label, after[i] - before[i]]).filter(([, ms]) => Number.isFinite(ms)),
+    // The load generator itself (autocannon runs in this process): the share of the machine it takes.
+    ['bench:client', (own.user + own.system) / 1000],
+  ]);
+  return result;
 }
 
 /** Hammers POST /sec/kill on productId, rotating through the shoppers; counts answers per code. */
-async function hammerKills(shoppers, productId, duration = settings.duration) {
+async function hammerKills(shoppers, productId, duration, rate) {
   const codes = {};
+  const onResponse = (status, body) => {
+    const m = CODE_RE.exec(body);
+    bump(codes, m ? m[1] : `http_${status}`);
+  };
+  const presigned = presignedKills(shoppers, productId, duration, rate, onResponse);
   let next = 0;
-  const result = await load(settings.gateway, [
-    {
-      method: 'POST',
-      path: '/sec/kill',
-      setupRequest(req) {
-        const { body, headers } = signedKill(shoppers[next++ % shoppers.length], productId);
-        req.body = body;
-        req.headers = headers;
-        return req;
-      },
-      onResponse(status, body) {
-        const m = CODE_RE.exec(body);
-        bump(codes, m ? m[1] : `http_${status}`);
-      },
-    },
-  ], duration);
+  const options = presigned
+    ? { setupClient: (client) => client.setRequests(presigned[next++]) }
+    : {
+        requests: [
+          {
+            method: 'POST',
+            path: '/sec/kill',
+            setupRequest: (req) => Object.assign(req, signedKill(shoppers[next++ % shoppers.length], productId)),
+            onResponse,
+          },
+        ],
+      };
+  const result = await load(settings.gateway, options, duration);
   return { result, codes };
 }
 
-/** Unmeasured load first: what the scenario measures is the warm suite. */
-async function warmUp(run) {
-  if (settings.warmup > 0) await run(settings.warmup);
+/**
+ * Kills on productId: unmeasured load first (what a scenario measures is the warm suite), then the
+ * measured run, signed for twice the warm-up's best second.
+ */
+async function measureKills(shoppers, productId) {
+  let rate = PRESIGN_RATE;
+  if (settings.warmup > 0) {
+    const warm = await hammerKills(shoppers, productId, settings.warmup, PRESIGN_RATE);
+    rate = Math.max(5_000, warm.result.requests.max * 2); // its best second, twice
+  }
+  return hammerKills(shoppers, productId, settings.duration, rate);
 }
 
 /** The scenario's entry of latest.json from an autocannon result. */
@@ -262,6 +342,10 @@ function summarize(result, codes = {}) {
     non_2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    // Where the machine's CPU went: µs of each process's CPU time per answer during the run.
+    cpu_us_per_answer: Object.fromEntries(
+      Object.entries(result.cpu_ms ?? {}).map(([label, ms]) => [label, result.requests.total ? Number(((ms * 1000) / result.requests.total).toFixed(1)) : null]),
+    ),
     ratio_to_hello: null,
     invariants: [],
   };
@@ -300,8 +384,8 @@ async function runHello() {
       child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`hello server exited (${code})`))));
     });
     const url = `http://127.0.0.1:${port}/`;
-    await warmUp((seconds) => load(url, undefined, seconds));
-    const result = await load(url);
+    if (settings.warmup > 0) await load(url, {}, settings.warmup); // unmeasured: warm the JIT
+    const result = await load(url, {}, settings.duration, [{ label: 'hello:server', pid: String(child.pid) }]);
     return summarize(result);
   } finally {
     child.kill();
@@ -323,8 +407,7 @@ async function runSelling() {
   const { adminToken, shoppers } = await saleSetup();
   const { productId, activityId } = await createSale(adminToken, 'selling', 10_000_000);
   log(`selling: product ${productId}, activity ${activityId}`);
-  await warmUp((seconds) => hammerKills(shoppers, productId, seconds));
-  const { result, codes } = await hammerKills(shoppers, productId);
+  const { result, codes } = await measureKills(shoppers, productId);
   await sleep(1000); // let kills in flight when autocannon stopped settle before reading `sold`
   const counts = await activityCounts(adminToken, activityId);
   const out = summarize(result, codes);
@@ -345,8 +428,7 @@ async function runSoldOut() {
   } catch (err) {
     invariants.push({ name: 'info_says_sold_out', ok: false, detail: err.message });
   }
-  await warmUp((seconds) => hammerKills(shoppers, productId, seconds));
-  const { result, codes } = await hammerKills(shoppers, productId);
+  const { result, codes } = await measureKills(shoppers, productId);
   await sleep(1000);
   const counts = await activityCounts(adminToken, activityId);
   const out = summarize(result, codes);
@@ -391,6 +473,15 @@ function printTable(scenarios) {
   console.log();
   for (const r of rows) console.log(r.map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
   console.log();
+  const measured = Object.entries(scenarios).filter(([, s]) => s.cpu_us_per_answer);
+  if (measured.length > 0) {
+    console.log('CPU µs per answer (user + system, during the measured run):');
+    for (const [name, s] of measured) {
+      const parts = Object.entries(s.cpu_us_per_answer).filter(([, us]) => us >= 1);
+      console.log(`  ${name.padEnd(9)} ${parts.map(([label, us]) => `${label.split(':')[0]} ${us}`).join(', ')}`);
+    }
+    console.log();
+  }
   for (const [name, s] of Object.entries(scenarios)) {
     if (s.error) console.log(`FAIL  ${name}: could not run — ${s.error}`);
     for (const inv of s.invariants ?? []) console.log(`${inv.ok ? 'ok  ' : 'FAIL'}  ${name}: ${inv.name} — ${inv.detail}`);
