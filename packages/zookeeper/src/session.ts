@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import zookeeper, { type Client, type Event, type Stat } from 'node-zookeeper-client';
 
 export const { CreateMode, Exception } = zookeeper;
@@ -60,6 +61,30 @@ export class ZkSession extends EventEmitter {
       }
     });
     client.connect();
+    this.watchHandshakes(client);
+  }
+
+  /**
+   * node-zookeeper-client bounds a TCP connect but not the handshake after it: a server still
+   * starting up can take the socket and never answer, and the client then waits forever while its
+   * session expires on the server. An attempt unanswered for a fifth of the session timeout is cut,
+   * so the library's own retry, with the same session, still fits in the session.
+   */
+  private watchHandshakes(client: Client): void {
+    const limitMs = Math.max(500, Math.floor((this.opts.sessionTimeoutMs ?? 10_000) / 5));
+    let waiting: Socket | undefined;
+    let since = 0;
+    const timer = setInterval(() => {
+      if (client !== this.client || this.closed) return clearInterval(timer);
+      const socket = this.connected ? undefined : handshakeSocket(client);
+      if (socket !== waiting) {
+        waiting = socket;
+        since = Date.now();
+      } else if (socket && Date.now() - since >= limitMs) {
+        socket.destroy();
+      }
+    }, limitMs / 4);
+    timer.unref();
   }
 
   /** Resolves once connected; rejects after `timeoutMs` (the client keeps trying in the background). */
@@ -135,6 +160,12 @@ export class ZkSession extends EventEmitter {
       this.client.remove(path, version, (err) => (err && !isCode(err, Exception.NO_NODE) ? reject(err) : resolve())),
     );
   }
+}
+
+/** The socket of the attempt under way once TCP is up (the library's own field, 1.1.x). */
+function handshakeSocket(client: Client): Socket | undefined {
+  const socket = (client as unknown as { connectionManager?: { socket?: Socket } }).connectionManager?.socket;
+  return socket && !socket.connecting && !socket.destroyed ? socket : undefined;
 }
 
 export function isCode(err: unknown, code: number): boolean {
