@@ -1,7 +1,8 @@
 /**
  * Runs an async task one at a time (a reload, a reconciliation pass). A call while a run is under
  * way starts no second one: it asks for one more run after it, however many calls came, and shares
- * its promise, so whatever prompted the call is seen by a run that began after it.
+ * its promise, so whatever prompted the call is seen by a run that began after it, even when the
+ * run under way fails. The shared promise rejects only when the last run failed.
  */
 export class SerialRerun {
   private running: Promise<void> | null = null;
@@ -19,10 +20,18 @@ export class SerialRerun {
       return this.running;
     }
     this.running = (async () => {
+      let failure: { err: unknown } | undefined;
       do {
         this.again = false;
-        await this.task();
+        // A failed run still owes the runs asked for during it: what prompted them came after it began.
+        try {
+          await this.task();
+          failure = undefined;
+        } catch (err) {
+          failure = { err };
+        }
       } while (this.again && this.keepGoing());
+      if (failure) throw failure.err;
     })().finally(() => {
       this.running = null;
     });

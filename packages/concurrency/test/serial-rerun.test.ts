@@ -49,4 +49,18 @@ describe('SerialRerun', () => {
     fail = false;
     await expect(rerun.run()).resolves.toBeUndefined();
   });
+
+  it('still runs once more when asked to during a run that fails', async () => {
+    let runs = 0;
+    const rerun = new SerialRerun(async () => {
+      runs += 1;
+      await new Promise((r) => setTimeout(r, 10));
+      if (runs === 1) throw new Error('lost the connection');
+    });
+    const first = rerun.run();
+    const during = rerun.run();
+    await expect(first).resolves.toBeUndefined();
+    await expect(during).resolves.toBeUndefined();
+    expect(runs).toBe(2);
+  });
 });

@@ -1,29 +1,43 @@
+import { SerialRerun } from '@sk/concurrency';
 import { ChildrenCache, CreateMode, type ZkSession } from '@sk/zookeeper';
 import { serviceInstanceSchema, type Discovery, type ServiceInstance } from './types.js';
 
 /** Instances as ephemeral znodes `<root>/services/<service>/<id>`: a dead process leaves with its session. */
 export class ZookeeperDiscovery implements Discovery {
   private readonly caches = new Map<string, { cache: ChildrenCache; instances: ServiceInstance[]; loaded: Promise<void> }>();
-  private readonly registered: ServiceInstance[] = [];
+  /** Each instance this process registered → the session generation that holds its node (0: none yet). */
+  private readonly registered = new Map<ServiceInstance, number>();
+  private readonly announcing = new SerialRerun(() => this.announceAll());
 
   constructor(
     private readonly zk: ZkSession,
     private readonly root: string,
   ) {
-    zk.on('session', this.onSession);
+    zk.on('connected', this.onConnected);
   }
 
   get connected(): boolean {
     return this.zk.connected;
   }
 
-  private readonly onSession = () => {
-    for (const instance of this.registered) void this.announce(instance).catch(() => {});
+  // A new session lost our ephemeral nodes, and an announcement cut off by a lost connection is
+  // owed: both are made good on (re)connecting.
+  private readonly onConnected = () => {
+    this.announcing.run().catch(() => {});
   };
 
   async register(instance: ServiceInstance): Promise<void> {
-    this.registered.push(instance);
-    if (this.zk.connected) await this.announce(instance);
+    this.registered.set(instance, 0);
+    if (this.zk.connected) await this.announcing.run();
+  }
+
+  private async announceAll(): Promise<void> {
+    for (const [instance, announcedIn] of this.registered) {
+      const generation = this.zk.generation;
+      if (announcedIn === generation || !this.zk.connected) continue;
+      await this.announce(instance);
+      this.registered.set(instance, generation);
+    }
   }
 
   private async announce(instance: ServiceInstance): Promise<void> {
@@ -60,9 +74,9 @@ export class ZookeeperDiscovery implements Discovery {
   }
 
   async close(): Promise<void> {
-    this.zk.off('session', this.onSession);
+    this.zk.off('connected', this.onConnected);
     for (const { cache } of this.caches.values()) cache.stop();
-    await Promise.all(this.registered.map((i) => this.zk.remove(`${this.root}/services/${i.service}/${i.id}`).catch(() => {})));
+    await Promise.all([...this.registered.keys()].map((i) => this.zk.remove(`${this.root}/services/${i.service}/${i.id}`).catch(() => {})));
   }
 }
 

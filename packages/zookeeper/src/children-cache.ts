@@ -46,7 +46,12 @@ export class ChildrenCache extends EventEmitter {
     const generation = this.zk.generation;
     const arm = this.childrenArmed !== generation;
     this.childrenArmed = generation;
-    const children = (await this.zk.getChildren(this.path, arm ? this.onChildrenEvent : undefined)) ?? [];
+    const children =
+      (await this.zk.getChildren(this.path, arm ? this.onChildrenEvent : undefined).catch((err: unknown) => {
+        // The library keeps a watcher only from a call that succeeded: the next load arms it again.
+        if (arm && this.childrenArmed === generation) this.childrenArmed = -1;
+        throw err;
+      })) ?? [];
     const wanted = new Set(children);
     let changed = false;
     for (const name of [...this.nodes.keys()]) {
@@ -66,7 +71,10 @@ export class ChildrenCache extends EventEmitter {
     const generation = this.zk.generation;
     const arm = this.dataArmed.get(name) !== generation;
     if (arm) this.dataArmed.set(name, generation);
-    const node = await this.zk.getData(`${this.path}/${name}`, arm ? this.onDataEvent(name) : undefined);
+    const node = await this.zk.getData(`${this.path}/${name}`, arm ? this.onDataEvent(name) : undefined).catch((err: unknown) => {
+      if (arm && this.dataArmed.get(name) === generation) this.dataArmed.delete(name);
+      throw err;
+    });
     if (!node) {
       this.dataArmed.delete(name);
       return this.nodes.delete(name);
