@@ -1,1 +1,2 @@
 export { SerialRerun } from './serial-rerun.js';
+export { OneAtATime } from './one-at-a-time.js';

@@ -12,6 +12,7 @@ import {
   type BlacklistSource,
   type RedisKeys,
 } from '@sk/seckill';
+import { OneAtATime } from '@sk/concurrency';
 import { isRedisReady, type Pool, type Redis } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
@@ -71,6 +72,8 @@ const unavailable = () => new SkError(Codes.BUSY, 'blacklist store unavailable')
  */
 export class BlacklistService {
   private timer: NodeJS.Timeout | undefined;
+  // A repair pass that read MySQL before an edit and publishes after it would undo the edit in Redis.
+  private readonly edits = new OneAtATime();
 
   constructor(
     private readonly mysql: Pool,
@@ -117,41 +120,53 @@ export class BlacklistService {
   }
 
   /** Lists the user or IP (again, with a new reason); `pending` when sk-app instances could not be told yet. */
-  async ban(kind: BlacklistKind, value: string, reason: string, actor: string): Promise<{ entry: BlacklistView; mirror: MirrorState }> {
-    await this.mysql.query(
-      'INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)',
-      [kind, value, reason, actor],
-    );
-    const [[row]] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
-    const mirror = await this.announce([{ source: 'operator', kind, value, entry: { reason: row!.reason, expires_at: null } }]);
-    return { entry: operatorView(row!), mirror };
+  ban(kind: BlacklistKind, value: string, reason: string, actor: string): Promise<{ entry: BlacklistView; mirror: MirrorState }> {
+    return this.edits.run(async () => {
+      await this.mysql.query(
+        'INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)',
+        [kind, value, reason, actor],
+      );
+      const [[row]] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
+      const mirror = await this.announce([{ source: 'operator', kind, value, entry: { reason: row!.reason, expires_at: null } }]);
+      return { entry: operatorView(row!), mirror };
+    });
   }
 
   /** Removes the operator's entry and any automatic ban; false when neither was there. */
-  async unban(kind: BlacklistKind, value: string): Promise<{ removed: boolean; mirror: MirrorState }> {
-    const [deleted] = await this.mysql.query<{ affectedRows: number } & RowDataPacket[]>('DELETE FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
-    // With Redis down an automatic ban cannot be seen; its removal is announced anyway once Redis is back.
-    const autoHeld = await this.fromRedis(() => readBlacklistEntry(this.redis, this.keys, 'auto', kind, value)).then(
-      (entry) => entry !== undefined,
-      () => false,
-    );
-    const removed = deleted.affectedRows > 0 || autoHeld;
-    const mirror = removed
-      ? await this.announce([
-          { source: 'operator', kind, value, entry: null },
-          { source: 'auto', kind, value, entry: null },
-        ])
-      : 'done';
-    return { removed, mirror };
+  unban(kind: BlacklistKind, value: string): Promise<{ removed: boolean; mirror: MirrorState }> {
+    return this.edits.run(async () => {
+      const [deleted] = await this.mysql.query<{ affectedRows: number } & RowDataPacket[]>('DELETE FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
+      // With Redis down an automatic ban cannot be seen; its removal is announced anyway once Redis is back.
+      const autoHeld = await this.fromRedis(() => readBlacklistEntry(this.redis, this.keys, 'auto', kind, value)).then(
+        (entry) => entry !== undefined,
+        () => false,
+      );
+      const removed = deleted.affectedRows > 0 || autoHeld;
+      const mirror = removed
+        ? await this.announce([
+            { source: 'operator', kind, value, entry: null },
+            { source: 'auto', kind, value, entry: null },
+          ])
+        : 'done';
+      return { removed, mirror };
+    });
   }
 
   /**
    * Makes Redis's copy of the operators' lists equal MySQL's, announcing each difference, and
-   * drops expired automatic bans.
+   * drops expired automatic bans. Runs between this instance's edits, never during one. It reads
+   * Redis before MySQL: another instance's edit caught half done (MySQL first, then Redis) then
+   * looks like one to complete, never one to undo.
    */
-  async sync(): Promise<void> {
-    const [rows] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist');
+  sync(): Promise<void> {
+    return this.edits.run(() => this.repair());
+  }
+
+  private async repair(): Promise<void> {
+    // Nothing to repair with, and edits must not wait behind it: Redis's 'ready' starts the next pass.
+    if (!isRedisReady(this.redis)) return;
     const held = await readBlacklist(this.redis, this.keys);
+    const [rows] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist');
     const wanted = new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.reason]));
     const copies = new Map(held.filter((c) => c.source === 'operator').map((c) => [`${c.kind}:${c.value}`, c]));
     const changes: BlacklistChange[] = [];

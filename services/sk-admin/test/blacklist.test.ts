@@ -1,6 +1,7 @@
 import { publishBlacklistChanges, redisKeys } from '@sk/seckill';
 import { createBlockingRedis } from '@sk/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlacklistService } from '../src/blacklist.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -53,6 +54,23 @@ describe('blacklist API', () => {
       ]);
     } finally {
       subscriber.disconnect();
+    }
+  });
+
+  it('never lets a repair pass undo an edit it overlapped', async () => {
+    const service = new BlacklistService(h.mysql, h.redis, keys(), h.app.log, 60_000);
+    const copy = () => h.redis.hget(keys().blacklist('operator', 'ip'), '198.51.100.77');
+    // Many passes around each edit, so some would read before it and write after it.
+    const passes = () => Array.from({ length: 8 }, () => service.sync());
+    try {
+      for (let round = 0; round < 25; round++) {
+        await Promise.all([...passes(), service.ban('ip', '198.51.100.77', `round ${round}`, 'admin'), ...passes()]);
+        expect(await copy()).toBe(JSON.stringify({ reason: `round ${round}`, expires_at: null }));
+        await Promise.all([...passes(), service.unban('ip', '198.51.100.77'), ...passes()]);
+        expect(await copy()).toBeNull();
+      }
+    } finally {
+      await service.unban('ip', '198.51.100.77');
     }
   });
 
