@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * A server process of one test's own, for tests that stop it: the shared ones must stay up for
+ * the other test files. `stop` kills it as a crash would; its data outlives that, so `restart`
+ * brings back what it held, as after a real outage.
+ */
+export class PrivateServer {
+  private child: ChildProcess | undefined;
+  private log = '';
+
+  constructor(
+    private readonly name: string,
+    private readonly command: string,
+    private readonly args: readonly string[],
+    /** True once the server serves (an open port alone may not mean that). */
+    private readonly serving: () => Promise<boolean>,
+  ) {}
+
+  /** Kills the server (its clients see their connections drop); the data stays. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  /** Starts it again with the same port and data, once it serves. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  async launch(timeoutMs = 30_000): Promise<void> {
+    const child = spawn(this.command, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.log = (this.log + chunk.toString()).slice(-10_000);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.serving())) {
+      if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.log}`);
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new Error(`${this.name} not serving within ${timeoutMs} ms:\n${this.log}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
