@@ -35,7 +35,7 @@ async function killAt(url: string, shopper: Shopper, productId: number): Promise
     headers: { 'content-type': 'application/json', authorization: `Bearer ${shopper.accessToken}` },
     body: JSON.stringify(suite.killBody(shopper, productId)),
   });
-  return { status: res.status, body: (await res.json()) as Answer['body'] };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
 }
 
 describe('activity lifecycle, live within 2 s', () => {
