@@ -2,6 +2,9 @@ import { SerialRerun } from '@sk/concurrency';
 import { EventEmitter } from 'node:events';
 import type { ZkSession } from './session.js';
 
+/** The key of the children list's watch; no child is named by the empty string. */
+const LIST = '';
+
 /**
  * The data of every child of one znode, kept current by watches: `change` is emitted with the
  * whole map after any child appears, changes or goes. After a reconnect or a new session it
@@ -9,8 +12,8 @@ import type { ZkSession } from './session.js';
  */
 export class ChildrenCache extends EventEmitter {
   readonly nodes = new Map<string, Buffer>();
-  private childrenArmed = -1;
-  private readonly dataArmed = new Map<string, number>();
+  /** Per node watched (LIST for the children, else a child's name): the session generation it is armed in. */
+  private readonly armed = new Map<string, number>();
   private readonly reloads = new SerialRerun(() => this.load());
   private stopped = false;
 
@@ -43,21 +46,13 @@ export class ChildrenCache extends EventEmitter {
   private async load(): Promise<void> {
     if (this.stopped || !this.zk.connected) return;
     await this.zk.mkdirp(this.path);
-    const generation = this.zk.generation;
-    const arm = this.childrenArmed !== generation;
-    this.childrenArmed = generation;
-    const children =
-      (await this.zk.getChildren(this.path, arm ? this.onChildrenEvent : undefined).catch((err: unknown) => {
-        // The library keeps a watcher only from a call that succeeded: the next load arms it again.
-        if (arm && this.childrenArmed === generation) this.childrenArmed = -1;
-        throw err;
-      })) ?? [];
+    const children = (await this.watchedRead(LIST, (arm) => this.zk.getChildren(this.path, arm ? this.onChildrenEvent : undefined))) ?? [];
     const wanted = new Set(children);
     let changed = false;
     for (const name of [...this.nodes.keys()]) {
       if (!wanted.has(name)) {
         this.nodes.delete(name);
-        this.dataArmed.delete(name);
+        this.armed.delete(name);
         changed = true;
       }
     }
@@ -68,15 +63,9 @@ export class ChildrenCache extends EventEmitter {
 
   /** Reads one child, arming its data watch once per session; true when its data changed. */
   private async loadChild(name: string): Promise<boolean> {
-    const generation = this.zk.generation;
-    const arm = this.dataArmed.get(name) !== generation;
-    if (arm) this.dataArmed.set(name, generation);
-    const node = await this.zk.getData(`${this.path}/${name}`, arm ? this.onDataEvent(name) : undefined).catch((err: unknown) => {
-      if (arm && this.dataArmed.get(name) === generation) this.dataArmed.delete(name);
-      throw err;
-    });
+    const node = await this.watchedRead(name, (arm) => this.zk.getData(`${this.path}/${name}`, arm ? this.onDataEvent(name) : undefined));
     if (!node) {
-      this.dataArmed.delete(name);
+      this.armed.delete(name);
       return this.nodes.delete(name);
     }
     const before = this.nodes.get(name);
@@ -85,14 +74,28 @@ export class ChildrenCache extends EventEmitter {
     return true;
   }
 
+  /** `read`, arming the node's watch with it unless one is armed in this session already. */
+  private async watchedRead<T>(key: string, read: (arm: boolean) => Promise<T>): Promise<T> {
+    const generation = this.zk.generation;
+    const arm = this.armed.get(key) !== generation;
+    if (arm) this.armed.set(key, generation);
+    try {
+      return await read(arm);
+    } catch (err) {
+      // The library keeps a watcher only from a call that succeeded: the next read arms it again.
+      if (arm && this.armed.get(key) === generation) this.armed.delete(key);
+      throw err;
+    }
+  }
+
   private readonly onChildrenEvent = () => {
-    this.childrenArmed = -1;
+    this.armed.delete(LIST);
     this.reload().catch((err) => this.emit('error', err));
   };
 
   private onDataEvent(name: string) {
     return () => {
-      this.dataArmed.delete(name);
+      this.armed.delete(name);
       if (this.stopped) return;
       this.loadChild(name)
         .then((changed) => changed && this.emit('change', this.nodes))
