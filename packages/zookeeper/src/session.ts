@@ -16,8 +16,9 @@ export interface ZkNode {
 
 /**
  * One ZooKeeper session that survives expiry: the library reconnects by itself within a session,
- * but an expired session is dead for good, so a new client is made and `session` is emitted for
- * owners of ephemeral nodes and watches to rebuild. `connected`/`disconnected` report the link.
+ * but an expired session is dead for good, so a new client is made and `generation` moves on, for
+ * owners of ephemeral nodes and watches to rebuild on `connected`. `connected`/`disconnected`
+ * report the link.
  */
 export class ZkSession extends EventEmitter {
   private client!: Client;
@@ -47,7 +48,6 @@ export class ZkSession extends EventEmitter {
         if (firstConnect) {
           firstConnect = false;
           this.generation += 1;
-          this.emit('session', this.generation);
         }
         this.emit('connected');
       } else if (state === zookeeper.State.DISCONNECTED) {

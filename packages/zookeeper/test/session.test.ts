@@ -35,7 +35,7 @@ it('opens a new session when the server no longer knows the old one', async () =
 
   // A server that lost every session (fresh data) answers the old session's reconnect with expiry.
   await first.stop();
-  const renewed = new Promise<number>((resolve) => session.once('session', resolve));
+  const renewed = new Promise<number>((resolve) => session.once('connected', () => resolve(session.generation)));
   await server(port);
 
   expect(await renewed).toBe(2);
