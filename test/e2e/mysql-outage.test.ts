@@ -5,15 +5,12 @@ import { TcpRelay } from '../support/tcp-relay.js';
 
 // auth and sk-admin reach MySQL through a relay the test cuts and restores: the shared server stays up.
 const iso = isolate('e2e_mysql_outage');
-const mysqlUrl = new URL(iso.mysqlUrl);
-const relay = new TcpRelay(mysqlUrl.hostname, Number(mysqlUrl.port || 3306));
+const relay = TcpRelay.toMysql(iso.mysqlUrl);
 let suite: Suite;
 
 beforeAll(async () => {
   await relay.open();
-  const viaRelay = new URL(iso.mysqlUrl);
-  viaRelay.port = String(relay.port);
-  suite = await Suite.start(iso, { env: { MYSQL_URL: viaRelay.toString() } });
+  suite = await Suite.start(iso, { env: { MYSQL_URL: relay.through(iso.mysqlUrl) } });
 });
 
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 
 /**
  * A server process of one test's own, for tests that stop it: the shared ones must stay up for
@@ -52,4 +53,28 @@ export class PrivateServer {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/**
+ * Sends `request` to 127.0.0.1:`port` and judges the answer as it comes: `verdict` says true or
+ * false once it can tell, undefined while it cannot. An answer ended undecided, or none, is false.
+ */
+export function probe(port: number, request: string, verdict: (answer: string) => boolean | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2_000, () => done(false));
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+      const ok = verdict(answer);
+      if (ok !== undefined) done(ok);
+    });
+    socket.on('end', () => done(verdict(answer) ?? false));
+    socket.on('error', () => done(false));
+  });
 }

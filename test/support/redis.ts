@@ -1,5 +1,4 @@
-import { connect } from 'node:net';
-import { PrivateServer } from './private-server.js';
+import { PrivateServer, probe } from './private-server.js';
 
 /** A Redis of one test's own (see PrivateServer), with an append-only file as `./sk` runs it. */
 export class PrivateRedis extends PrivateServer {
@@ -7,8 +6,9 @@ export class PrivateRedis extends PrivateServer {
     dataDir: string,
     readonly port: number,
   ) {
+    // Ready once PING answers PONG: while it loads its data, Redis answers -LOADING instead.
     super('Redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir, '--appendonly', 'yes', '--save', ''], () =>
-      answersPing(port),
+      probe(port, 'PING\r\n', (answer) => (answer.includes('\r\n') ? answer.startsWith('+PONG') : undefined)),
     );
   }
 
@@ -21,23 +21,4 @@ export class PrivateRedis extends PrivateServer {
     await redis.launch();
     return redis;
   }
-}
-
-/** Ready once PING answers PONG: while it loads its data, Redis answers -LOADING instead. */
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let answer = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2_000, () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      answer += chunk.toString();
-      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
-    });
-    socket.on('error', () => done(false));
-  });
 }

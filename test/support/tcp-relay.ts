@@ -11,6 +11,20 @@ export class TcpRelay {
     private readonly targetPort: number,
   ) {}
 
+  /** A relay to the MySQL server a `mysql://` URL names. */
+  static toMysql(mysqlUrl: string): TcpRelay {
+    const url = new URL(mysqlUrl);
+    return new TcpRelay(url.hostname, Number(url.port || 3306));
+  }
+
+  /** `url` (naming the relay's target) rewritten to go through the relay; call once it is open. */
+  through(url: string): string {
+    const via = new URL(url);
+    via.hostname = '127.0.0.1';
+    via.port = String(this.port);
+    return via.toString();
+  }
+
   async open(): Promise<void> {
     const server = createServer((client) => {
       const upstream = new Socket();

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { PrivateServer } from './private-server.js';
+import { PrivateServer, probe } from './private-server.js';
 
 /** Debian's ZooKeeper, as `scripts/infra.sh` runs it for `./sk`. */
 const ZK_JAR = '/usr/share/java/zookeeper.jar';
@@ -20,7 +19,8 @@ export class PrivateZooKeeper extends PrivateServer {
       'java',
       ['-Xms32m', '-Xmx128m', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', '-Dzookeeper.admin.enableServer=false', '-cp', cp,
         'org.apache.zookeeper.server.quorum.QuorumPeerMain', join(dataDir, 'conf', 'zoo.cfg')],
-      () => answersSrvr(port),
+      // Ready only when `srvr` answers with a `Mode:` line: a listening port alone may not serve yet.
+      () => probe(port, 'srvr', (answer) => /^Mode:/m.test(answer) || undefined),
     );
   }
 
@@ -51,21 +51,4 @@ export class PrivateZooKeeper extends PrivateServer {
     await zk.launch();
     return zk;
   }
-}
-
-/** Ready only when `srvr` answers with a `Mode:` line: a listening port alone may not serve yet. */
-function answersSrvr(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let answer = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2_000, () => done(false));
-    socket.on('connect', () => socket.write('srvr'));
-    socket.on('data', (chunk) => (answer += chunk.toString()));
-    socket.on('end', () => done(/^Mode:/m.test(answer)));
-    socket.on('error', () => done(false));
-  });
 }

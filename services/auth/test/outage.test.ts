@@ -5,15 +5,12 @@ import { passwordGrant, startAuth, type AuthInstance } from './support.js';
 
 // MySQL is reached through a relay the test cuts and restores: the shared server stays up.
 const iso = isolate('auth_outage');
-const mysqlUrl = new URL(iso.mysqlUrl);
-const relay = new TcpRelay(mysqlUrl.hostname, Number(mysqlUrl.port || 3306));
+const relay = TcpRelay.toMysql(iso.mysqlUrl);
 let auth: AuthInstance;
 
 beforeAll(async () => {
   await relay.open();
-  const viaRelay = new URL(iso.mysqlUrl);
-  viaRelay.port = String(relay.port);
-  auth = await startAuth(iso, { MYSQL_URL: viaRelay.toString() });
+  auth = await startAuth(iso, { MYSQL_URL: relay.through(iso.mysqlUrl) });
 });
 
 afterAll(async () => {
