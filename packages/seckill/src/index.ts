@@ -3,7 +3,7 @@ export { redisKeys, zkPaths, type RedisKeys } from './keys.js';
 export { relayRequestSchema, relayReplySchema, qualificationSchema, type RelayRequest, type RelayReply, type Qualification } from './relay.js';
 export { signKeyFor, requestSignature, verifyRequestSignature, qualificationToken, type SignedFields, type QualificationFields } from './crypto.js';
 export { ActivityBook } from './activity-book.js';
-export { followSoldOut, soldOutMessage } from './sold-out.js';
+export { SoldOutFollower, soldOutMessage, type SoldOutFollowerOptions } from './sold-out.js';
 export {
   BLACKLIST_KINDS,
   BLACKLIST_SOURCES,

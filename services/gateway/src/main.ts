@@ -3,7 +3,7 @@ import { createDiscovery } from '@sk/discovery';
 import { RemoteTokenChecker } from '@sk/identity';
 import { RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
 import { authTokenVerifier, serve } from '@sk/runtime';
-import { ActivityBook, AnswerCounts, followSoldOut, redisKeys } from '@sk/seckill';
+import { ActivityBook, AnswerCounts, SoldOutFollower, redisKeys } from '@sk/seckill';
 import { connectionMetrics } from '@sk/http';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
@@ -24,6 +24,7 @@ const discovery = createDiscovery(config, () => zk!);
 await zk?.waitConnected();
 
 let soldOut: SoldOutShortcut | undefined;
+let soldOutFollower: SoldOutFollower | undefined;
 let answers: AnswerCounts | undefined;
 const keys = redisKeys(config.REDIS_PREFIX);
 const subscriber = config.SOLD_OUT_AT_GATEWAY === 'on' ? createBlockingRedis(config.REDIS_URL) : undefined;
@@ -33,7 +34,9 @@ if (zk && subscriber && redis) {
   const book = new ActivityBook(zk, config.ZK_ROOT);
   await book.start();
   // Without it the gateway only forwards sold-out attempts to sk-app, which answers them itself.
-  void followSoldOut(subscriber, keys.soldOutChannel, book).catch((err: unknown) => app.log.warn({ err }, 'sold-out news not followed'));
+  const warn = (err: unknown) => app.log.warn({ err }, 'sold-out news not followed');
+  soldOutFollower = new SoldOutFollower(book, { subscriber, redis, keys, warn });
+  void soldOutFollower.start().catch(warn);
   answers = new AnswerCounts(book, redis, keys, { warn: (details, message) => app.log.warn(details, message) });
   soldOut = new SoldOutShortcut(book, answers);
 }
@@ -78,6 +81,7 @@ connectionMetrics(app.metrics, {
   ...(redis ? { redis: () => isRedisReady(redis) } : {}),
 });
 app.addHook('onClose', async () => {
+  soldOutFollower?.stop();
   answers?.stop();
   await answers?.flush();
   subscriber?.disconnect();

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
-import { ActivityBook, AnswerCounts, followSoldOut, redisKeys } from '@sk/seckill';
+import { ActivityBook, AnswerCounts, SoldOutFollower, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
@@ -68,6 +68,7 @@ const app = buildApp({
   tracing,
 });
 
+const soldOutFollower = new SoldOutFollower(book, { subscriber, redis, keys, warn: (err) => app.log.warn({ err }, 'sold counts not read') });
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
 app.addHook('onClose', async () => {
   await relay.stop();
@@ -75,6 +76,7 @@ app.addHook('onClose', async () => {
   answers.stop();
   await answers.flush();
   blacklist.stop();
+  soldOutFollower.stop();
   book.stop();
   zk.close();
   redis.disconnect();
@@ -82,7 +84,7 @@ app.addHook('onClose', async () => {
 });
 
 await book.start();
-await followSoldOut(subscriber, keys.soldOutChannel, book);
+await soldOutFollower.start();
 await blacklist.start();
 autoBan?.start();
 answers.start();

@@ -1,6 +1,6 @@
 import { createDiscovery } from '@sk/discovery';
 import { serve } from '@sk/runtime';
-import { ActivityBook, followSoldOut, redisKeys } from '@sk/seckill';
+import { ActivityBook, SoldOutFollower, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
@@ -32,9 +32,11 @@ const workers = Array.from(
   () => new RelayWorker(createBlockingRedis(config.REDIS_URL), redis, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing }),
 );
 
+const soldOutFollower = new SoldOutFollower(book, { subscriber, redis, keys, warn: (err) => app.log.warn({ err }, 'sold counts not read') });
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
 app.addHook('onClose', async () => {
   await Promise.all(workers.map((w) => w.stop()));
+  soldOutFollower.stop();
   book.stop();
   zk.close();
   redis.disconnect();
@@ -42,6 +44,6 @@ app.addHook('onClose', async () => {
 });
 
 await book.start();
-await followSoldOut(subscriber, keys.soldOutChannel, book);
+await soldOutFollower.start();
 for (const worker of workers) worker.start();
 await serve('sk-core', app, config, discovery);
