@@ -31,10 +31,11 @@ export class SerialRerun {
           failure = { err };
         }
       } while (this.again && this.keepGoing());
-      if (failure) throw failure.err;
-    })().finally(() => {
+      // In the same step as the last look at `again` (a `.finally` would leave microtasks between
+      // them, in which a call would be folded into a run that never comes).
       this.running = null;
-    });
+      if (failure) throw failure.err;
+    })();
     return this.running;
   }
 

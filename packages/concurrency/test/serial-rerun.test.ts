@@ -63,4 +63,21 @@ describe('SerialRerun', () => {
     await expect(during).resolves.toBeUndefined();
     expect(runs).toBe(2);
   });
+
+  // A call in the few microtasks between a run's end and the series' end was folded into a run
+  // that never came: the gateway's primary registered itself in exactly that gap and never appeared.
+  it('runs again for a call made at any moment of a run that is ending', async () => {
+    for (let ticks = 0; ticks < 12; ticks++) {
+      let version = 0;
+      let seen = -1;
+      const rerun = new SerialRerun(async () => {
+        seen = version;
+      });
+      void rerun.run();
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      version = 1;
+      await rerun.run();
+      expect({ ticks, seen }).toEqual({ ticks, seen: 1 });
+    }
+  });
 });
