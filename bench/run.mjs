@@ -7,7 +7,7 @@
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -250,15 +250,34 @@ async function sellOut(shoppers, productId, maxRequests = 20_000) {
 // ---------------------------------------------------------------------------------------------
 // Load runs
 
-/** CPU time (user + system, ms) each of `processes` has used so far, from /proc (Linux). */
+/** The fields of /proc/<pid>/stat after the command name (field 3 onwards), or null once it is gone. */
+function procStat(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** The CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+function cpuMs(fields) {
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ ticks
+}
+
+/**
+ * CPU time (ms) each of `processes` has used so far, its running children included: a gateway
+ * with GATEWAY_WORKERS does its work in them.
+ */
 function cpuTimes(processes) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    const fields = /^\d+$/.test(entry) ? procStat(entry) : null;
+    if (fields) children.set(fields[1], [...(children.get(fields[1]) ?? []), fields]);
+  }
   return processes.map(({ pid }) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ ticks
-    } catch {
-      return NaN;
-    }
+    const own = procStat(pid);
+    if (!own) return NaN;
+    return (children.get(pid) ?? []).reduce((ms, child) => ms + cpuMs(child), cpuMs(own));
   });
 }
 

@@ -1,7 +1,8 @@
 export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type FieldError } from './codes.js';
-export { createService, BODY_LIMIT, REDACT, type ServiceOptions, type SkFastify } from './server.js';
+export { createLogger, createService, BODY_LIMIT, REDACT, type ServiceOptions, type SkFastify } from './server.js';
 export { listenAndServe } from './lifecycle.js';
 export { connectionMetrics } from './metrics.js';
+export { serveClusterMetrics } from './cluster-metrics.js';
 export type { FastifyPluginAsyncZod as SkPlugin } from 'fastify-type-provider-zod';
 export { jsonSchemaTransform } from 'fastify-type-provider-zod';
 export { Registry, Counter, Gauge, Histogram } from 'prom-client';

@@ -1,10 +1,13 @@
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { clusterWorkerMetrics } from './cluster-metrics.js';
 
 /**
  * `/metrics` in Prometheus text format: process metrics (event-loop lag, heap) and every answer
  * by route, method, HTTP status and envelope code, with a latency histogram. The registry is the app's own, so
- * services can add their metrics to it and tests can build many apps in one process.
+ * services can add their metrics to it and tests can build many apps in one process. In a cluster
+ * worker `/metrics` serves the whole cluster's (see clusterWorkerMetrics).
  */
 export function installMetrics(app: FastifyInstance, service: string, registry: Registry = new Registry()): Registry {
   registry.setDefaultLabels({ service });
@@ -30,9 +33,10 @@ export function installMetrics(app: FastifyInstance, service: string, registry: 
     duration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
 
+  const text = cluster.isWorker ? clusterWorkerMetrics(registry) : () => registry.metrics();
   app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
     reply.type(registry.contentType);
-    return registry.metrics();
+    return text();
   });
   return registry;
 }
@@ -47,6 +51,8 @@ export function connectionMetrics(registry: Registry, links: Record<string, () =
     help: 'Whether the link to a dependency is up (1) or down (0)',
     labelNames: ['dependency'],
     registers: [registry],
+    // Over a cluster's workers: up only while every worker's link is.
+    aggregator: 'min',
     collect() {
       for (const [dependency, up] of Object.entries(links)) this.set({ dependency }, up() ? 1 : 0);
     },

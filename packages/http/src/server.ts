@@ -60,6 +60,11 @@ export const REDACT = [
   '*.sign_key',
 ];
 
+/** A logger for a process that serves no HTTP itself (a cluster's primary); lines as a service's. */
+export function createLogger(name: string, level = 'info'): pino.Logger {
+  return pino({ level, name, redact: REDACT });
+}
+
 /**
  * A fastify instance with the contract's envelope: zod validation → 400/1101 listing each field,
  * 16 KiB body limit → 413, unknown route → 404/1003, and no error ever answered as a 500.

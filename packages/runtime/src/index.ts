@@ -14,23 +14,30 @@ export function instanceId(service: string, config: InstanceConfig): string {
   return config.INSTANCE_ID ?? `${service}-${config.ADVERTISE_HOST}-${config.PORT}`;
 }
 
+export interface ServeOptions {
+  grpcPort?: number;
+  /** False in a worker of a cluster, whose primary announces the one instance they make together. */
+  announce?: boolean;
+}
+
 /**
  * Listens, then announces the instance in discovery; on shutdown it leaves discovery before
  * the server stops taking requests.
  */
-export async function serve(
-  service: string,
-  app: FastifyInstance,
-  config: InstanceConfig,
-  discovery: Discovery,
-  extra: { grpcPort?: number } = {},
-): Promise<void> {
+export async function serve(service: string, app: FastifyInstance, config: InstanceConfig, discovery: Discovery, extra: ServeOptions = {}): Promise<void> {
   app.addHook('preClose', async () => {
     await discovery.close().catch((err) => app.log.warn({ err }, 'deregistration failed'));
   });
   await listenAndServe(app, config.PORT, config.HOST);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
+  if (extra.announce === false) return;
+  await announce(service, port, config, discovery, extra);
+  app.log.info({ service, port }, 'registered');
+}
+
+/** Registers the instance serving `service` on `port` (the port it listens on, when PORT was 0). */
+export async function announce(service: string, port: number, config: InstanceConfig, discovery: Discovery, extra: { grpcPort?: number } = {}): Promise<void> {
   await discovery.register({
     id: instanceId(service, { ...config, PORT: port }),
     service,
@@ -39,6 +46,5 @@ export async function serve(
     weight: config.WEIGHT,
     ...(extra.grpcPort ? { grpcPort: extra.grpcPort } : {}),
   });
-  app.log.info({ service, port }, 'registered');
 }
 export { authTokenVerifier } from './auth-keys.js';

@@ -39,6 +39,8 @@ export class BreakerFactory {
       help: 'Circuit breaker of each upstream instance: 0 closed, 1 half-open, 2 open',
       labelNames: ['service', 'instance'],
       registers: [registry],
+      // Over a cluster's workers (each has its own breakers): the most open.
+      aggregator: 'max',
     });
   }
 
