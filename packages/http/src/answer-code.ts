@@ -4,13 +4,16 @@ const ENVELOPE_HEAD = '{"code":';
 
 /**
  * Notes on each request the envelope code it was answered with (1002, 1004...), read off the
- * serialized answer as it leaves, for the request counters; then tells `answered` (the request
- * log), in the same hook.
+ * serialized answer as it leaves, and its route, for the request counters; then tells `answered`
+ * (the request log), in the same hook.
  */
 export function installAnswerCode(app: FastifyInstance, answered?: (req: FastifyRequest, reply: FastifyReply) => void): void {
   app.decorateRequest('answerCode', undefined);
+  app.decorateRequest('route', undefined);
   app.addHook('onSend', (req, reply, payload, done) => {
     req.answerCode = envelopeCode(payload);
+    // Read once: fastify builds a new object of all the route's options at each read.
+    req.route = req.routeOptions.url;
     answered?.(req, reply);
     done(null, payload);
   });
@@ -28,5 +31,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The envelope code of the answer, once it is sent; undefined for answers without one. */
     answerCode: number | undefined;
+    /** The matched route's pattern (`/sec/*`), once the answer is sent; undefined when none matched. */
+    route: string | undefined;
   }
 }

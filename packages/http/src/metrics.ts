@@ -27,7 +27,8 @@ export function installMetrics(app: FastifyInstance, service: string, registry: 
   });
 
   app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unknown';
+    // Noted as the answer left (installAnswerCode); a request dropped before any answer has none.
+    const route = req.route ?? req.routeOptions.url ?? 'unknown';
     if (route === '/metrics' || route === '/health') return;
     requests.inc({ route, method: req.method, status: reply.statusCode, code: req.answerCode ?? 'none' });
     duration.observe({ route, method: req.method }, reply.elapsedTime / 1000);

@@ -11,7 +11,7 @@ export function requestLine(log: Logger): (req: FastifyRequest, reply: FastifyRe
       {
         reqId: req.id,
         trace_id: req.trace?.traceId,
-        route: req.routeOptions.url,
+        route: req.route,
         method: req.method,
         status: reply.statusCode,
         code: req.answerCode,

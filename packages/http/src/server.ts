@@ -86,6 +86,9 @@ export function createService(opts: ServiceOptions): SkFastify {
     loggerInstance: pino({ level, name: opts.name, redact: REDACT }, destination) as FastifyBaseLogger,
     // Fastify's two lines per request cost too much at sale rates: one line instead (requestLine).
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request either (its bindings are serialized, redaction included, at each
+    // request): the few lines written for a request name its reqId themselves.
+    childLoggerFactory: (logger) => logger,
     trustProxy: opts.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: true,
@@ -130,7 +133,7 @@ export function createService(opts: ServiceOptions): SkFastify {
       // Malformed JSON, unsupported media type, bad content-length...: the client's fault, never a 500.
       return reply.code(status).send(envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'body', message: fe.message }] }));
     }
-    req.log.error({ err }, 'request failed');
+    req.log.error({ reqId: req.id, err }, 'request failed');
     return reply.code(503).send(envelope(Codes.BUSY, {}, 'service busy, try again'));
   });
 

@@ -23,6 +23,9 @@ export const BULK_USERS_BODY_LIMIT = 4 * 1024 * 1024;
 
 export const KILL_PATH = '/sec/kill';
 
+// The crowd after a sale gets this one answer: serialized once.
+const SOLD_OUT_ANSWER = JSON.stringify(envelope(Codes.SOLD_OUT));
+
 export interface UpstreamRoutesOptions {
   forwarder: Forwarder;
   verifier: TokenChecker;
@@ -43,11 +46,14 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
   const forwardTo = (service: string, timeoutMs?: number) => async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?', 1)[0] ?? req.url;
     const clientIp = limits ? limits.clientIp(req.raw) : canonicalIp(req.ip);
-    await limits?.beforeIdentity(path, clientIp);
+    // Awaited only when a limit holds the request for its slot: each await costs a turn.
+    const heldForAddress = limits?.beforeIdentity(path, clientIp);
+    if (heldForAddress) await heldForAddress;
     const identity = await identify(verifier, accessFor(path), req);
-    if (identity) await limits?.forUser(path, identity.userId);
+    const heldForUser = identity && limits?.forUser(path, identity.userId);
+    if (heldForUser) await heldForUser;
     if (soldOut && path === KILL_PATH && req.method === 'POST' && soldOut.isSoldOut(req.body)) {
-      return reply.code(Codes.SOLD_OUT.status).send(envelope(Codes.SOLD_OUT));
+      return reply.code(Codes.SOLD_OUT.status).type('application/json; charset=utf-8').send(SOLD_OUT_ANSWER);
     }
     const response = await forwarder.forward(service, {
       method: req.method,
