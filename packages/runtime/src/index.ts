@@ -37,7 +37,7 @@ export async function serve(service: string, app: FastifyInstance, config: Insta
 }
 
 /** Registers the instance serving `service` on `port` (the port it listens on, when PORT was 0). */
-export async function announce(service: string, port: number, config: InstanceConfig, discovery: Discovery, extra: { grpcPort?: number } = {}): Promise<void> {
+export async function announce(service: string, port: number, config: InstanceConfig, discovery: Discovery, extra: Pick<ServeOptions, 'grpcPort'> = {}): Promise<void> {
   await discovery.register({
     id: instanceId(service, { ...config, PORT: port }),
     service,

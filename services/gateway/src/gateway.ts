@@ -1,3 +1,4 @@
+// One gateway process: the whole gateway (GATEWAY_WORKERS=1), or one of the workers runWorkers starts.
 import cluster from 'node:cluster';
 import { loadConfig } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
