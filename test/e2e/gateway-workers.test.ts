@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ZkSession } from '@sk/zookeeper';
 import { ZK_HOSTS, isolate } from '../support/infra.js';
+import { answersCounted } from '../support/metrics.js';
 import { startService, type RunningService } from '../support/processes.js';
 
 // The gateway as a primary and two workers sharing its port (GATEWAY_WORKERS=2), on its own: what
@@ -51,14 +52,6 @@ function getOnNewConnection(path: string): Promise<number> {
 
 const registrations = () => zk.getChildren(`${iso.zkRoot}/services/gateway`);
 
-/** Sum of `http_requests_total` samples for 404 answers, from the gateway's /metrics. */
-async function notFoundAnswers(): Promise<number> {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('http_requests_total{') && line.includes('status="404"'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
 
 it('runs two workers behind one registration, and /metrics counts what both answered', async () => {
   const pid = gateway.child.pid!;
@@ -69,7 +62,7 @@ it('runs two workers behind one registration, and /metrics counts what both answ
   const statuses = await Promise.all(Array.from({ length: 40 }, () => getOnNewConnection('/no/such/route')));
   expect(statuses).toEqual(Array(40).fill(404));
   // Each scrape lands on one worker; a worker's own registry would hold only about half of these.
-  for (let scrape = 0; scrape < 4; scrape++) expect(await notFoundAnswers()).toBe(40);
+  for (let scrape = 0; scrape < 4; scrape++) expect(await answersCounted(gateway.url, 'status="404"')).toBe(40);
 });
 
 it('replaces a worker that dies', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolate } from '../support/infra.js';
+import { answersCounted } from '../support/metrics.js';
 import { Suite, type Shopper } from '../support/suite.js';
 import { crowdBuysExactlyTheStock } from './crowd.js';
 
@@ -101,4 +102,31 @@ describe('a sale through the gateway, one instance of each service', () => {
     const unknown = await suite.call('GET', '/definitely/not/here');
     expect([unknown.status, unknown.body.code]).toEqual([404, 1003]);
   });
+
+  // Last: it replaces the suite's gateway. A sell-out is announced once; a gateway started after it
+  // used to forward every attempt on the sold-out product to sk-app.
+  it('answers sold-out attempts at a gateway started after the sell-out, without a hop to sk-app', async () => {
+    const [first, late] = (await suite.shoppers(2, 'late')) as [Shopper, Shopper];
+    const { productId } = await suite.sale({ total: 1, buy_limit: 1 });
+    await suite.until(productId, 'on_sale');
+    expect((await suite.kill(first, productId)).body.code).toBe(1002);
+    await suite.until(productId, 'sold_out');
+
+    const gateway = suite.gateway;
+    await gateway.stop();
+    suite.services.splice(suite.services.indexOf(gateway), 1);
+    await suite.add('gateway');
+    const skApp = suite.instances('sk-app')[0]!;
+    await expect
+      .poll(
+        async () => {
+          const before = await answersCounted(skApp.url, 'route="/sec/kill"');
+          const answer = await suite.kill(late, productId);
+          return [answer.body.code, (await answersCounted(skApp.url, 'route="/sec/kill"')) - before];
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toEqual([1004, 0]);
+  });
 });
+
