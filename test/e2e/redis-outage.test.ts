@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolate } from '../support/infra.js';
 import { freePort } from '../support/processes.js';
@@ -8,21 +5,18 @@ import { PrivateRedis } from '../support/redis.js';
 import { Suite, pooled, type Shopper } from '../support/suite.js';
 
 const iso = isolate('e2e_redis_outage');
-let dataDir: string;
 let redis: PrivateRedis;
 let suite: Suite;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'sk-redis-'));
-  redis = await PrivateRedis.start(dataDir, await freePort());
+  redis = await PrivateRedis.start(await freePort());
   suite = await Suite.start(iso, { env: { REDIS_URL: redis.url } });
 });
 
 afterAll(async () => {
   await suite?.stop();
-  await redis?.stop();
+  await redis?.dispose();
   await iso.cleanup();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('a Redis outage', () => {

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolate } from '../support/infra.js';
 import { freePort } from '../support/processes.js';
@@ -8,21 +5,18 @@ import { Suite, type Shopper } from '../support/suite.js';
 import { PrivateZooKeeper } from '../support/zookeeper.js';
 
 const iso = isolate('e2e_zk_outage');
-let dataDir: string;
 let zk: PrivateZooKeeper;
 let suite: Suite;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'sk-zk-'));
-  zk = await PrivateZooKeeper.start(dataDir, await freePort());
+  zk = await PrivateZooKeeper.start(await freePort());
   suite = await Suite.start(iso, { env: { ZK_HOSTS: zk.hosts } });
 });
 
 afterAll(async () => {
   await suite?.stop();
-  await zk?.stop();
+  await zk?.dispose();
   await iso.cleanup();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('a ZooKeeper outage', () => {

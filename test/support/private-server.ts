@@ -1,16 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh directory for a private server's data, removed by its `dispose`. */
+export function dataDirFor(name: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `sk-${name.toLowerCase()}-`));
+}
 
 /**
  * A server process of one test's own, for tests that stop it: the shared ones must stay up for
  * the other test files. `stop` kills it as a crash would; its data outlives that, so `restart`
- * brings back what it held, as after a real outage.
+ * brings back what it held, as after a real outage. `dispose` stops it for good and removes its data.
  */
 export class PrivateServer {
   private child: ChildProcess | undefined;
   private log = '';
 
   constructor(
+    private readonly dataDir: string,
     private readonly name: string,
     private readonly command: string,
     private readonly args: readonly string[],
@@ -27,6 +36,11 @@ export class PrivateServer {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
     });
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    await rm(this.dataDir, { recursive: true, force: true });
   }
 
   /** Starts it again with the same port and data, once it serves. */

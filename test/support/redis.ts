@@ -1,4 +1,4 @@
-import { PrivateServer, probe } from './private-server.js';
+import { PrivateServer, dataDirFor, probe } from './private-server.js';
 
 /** A Redis of one test's own (see PrivateServer), with an append-only file as `./sk` runs it. */
 export class PrivateRedis extends PrivateServer {
@@ -7,7 +7,7 @@ export class PrivateRedis extends PrivateServer {
     readonly port: number,
   ) {
     // Ready once PING answers PONG: while it loads its data, Redis answers -LOADING instead.
-    super('Redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir, '--appendonly', 'yes', '--save', ''], () =>
+    super(dataDir, 'Redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir, '--appendonly', 'yes', '--save', ''], () =>
       probe(port, 'PING\r\n', (answer) => (answer.includes('\r\n') ? answer.startsWith('+PONG') : undefined)),
     );
   }
@@ -16,8 +16,8 @@ export class PrivateRedis extends PrivateServer {
     return `redis://127.0.0.1:${this.port}/0`;
   }
 
-  static async start(dataDir: string, port: number): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(dataDir, port);
+  static async start(port: number): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await dataDirFor('Redis'), port);
     await redis.launch();
     return redis;
   }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrivateServer, probe } from './private-server.js';
+import { PrivateServer, dataDirFor, probe } from './private-server.js';
 
 /** Debian's ZooKeeper, as `scripts/infra.sh` runs it for `./sk`. */
 const ZK_JAR = '/usr/share/java/zookeeper.jar';
@@ -15,6 +15,7 @@ export class PrivateZooKeeper extends PrivateServer {
   ) {
     const cp = [join(dataDir, 'conf'), ZK_JAR, ...LOG_JARS].join(':');
     super(
+      dataDir,
       'ZooKeeper',
       'java',
       ['-Xms32m', '-Xmx128m', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', '-Dzookeeper.admin.enableServer=false', '-cp', cp,
@@ -28,7 +29,8 @@ export class PrivateZooKeeper extends PrivateServer {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async start(dataDir: string, port: number): Promise<PrivateZooKeeper> {
+  static async start(port: number): Promise<PrivateZooKeeper> {
+    const dataDir = await dataDirFor('ZooKeeper');
     await mkdir(join(dataDir, 'conf'), { recursive: true });
     await writeFile(
       join(dataDir, 'conf', 'zoo.cfg'),

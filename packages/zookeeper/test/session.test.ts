@@ -1,28 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/processes.js';
 import { PrivateZooKeeper } from '../../../test/support/zookeeper.js';
 import { ZkSession } from '../src/index.js';
 
-const dirs: string[] = [];
 const servers: PrivateZooKeeper[] = [];
 const sessions: ZkSession[] = [];
 
 async function server(port: number): Promise<PrivateZooKeeper> {
-  const dir = await mkdtemp(join(tmpdir(), 'sk-zk-session-'));
-  dirs.push(dir);
-  const zk = await PrivateZooKeeper.start(dir, port);
+  const zk = await PrivateZooKeeper.start(port);
   servers.push(zk);
   return zk;
 }
 
 afterAll(async () => {
   for (const s of sessions) s.close();
-  await Promise.all(servers.map((s) => s.stop()));
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(servers.map((s) => s.dispose()));
 });
 
 it('opens a new session when the server no longer knows the old one', async () => {
