@@ -32,14 +32,17 @@ export async function runWorkers(config: GatewayConfig): Promise<void> {
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway.js', import.meta.url)) });
   serveClusterMetrics();
 
+  const zk = config.SK_DISCOVERY === 'zookeeper' ? new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS }) : undefined;
+  const discovery = createDiscovery(config, () => zk!);
+
   let stopping = false;
-  let leaveDiscovery = async () => {};
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), STOP_WITHIN_MS).unref();
-    await leaveDiscovery();
+    await discovery.close().catch((err: unknown) => log.warn({ err }, 'deregistration failed'));
+    zk?.close();
     await Promise.all(
       Object.values(cluster.workers ?? {}).map(
         (worker) =>
@@ -55,32 +58,22 @@ export async function runWorkers(config: GatewayConfig): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  for (let i = 0; i < config.GATEWAY_WORKERS; i++) cluster.fork();
-  // The port they share (with PORT=0, the one the first worker was given is every worker's).
-  const port = await new Promise<number>((resolve) => {
-    const onExit = (_worker: unknown, code: number | null, signal: string | null) => {
+  let listening = false;
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    if (!listening) {
       // A worker that cannot even start (bad configuration...) would fail the same way again.
       log.fatal({ code, signal }, 'a gateway worker exited before the gateway listened');
       process.exit(1);
-    };
-    cluster.on('exit', onExit);
-    cluster.once('listening', (_worker, address) => {
-      cluster.off('exit', onExit);
-      resolve(address.port);
-    });
-  });
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return;
+    }
     log.error({ worker: worker.process.pid, code, signal }, 'gateway worker died; starting another');
     setTimeout(() => stopping || cluster.fork(), REPLACE_AFTER_MS);
   });
+  for (let i = 0; i < config.GATEWAY_WORKERS; i++) cluster.fork();
+  // The port they share (with PORT=0, the one the first worker was given is every worker's).
+  const port = await new Promise<number>((resolve) => cluster.once('listening', (_worker, address) => resolve(address.port)));
+  listening = true;
 
-  const zk = config.SK_DISCOVERY === 'zookeeper' ? new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS }) : undefined;
-  const discovery = createDiscovery(config, () => zk!);
-  leaveDiscovery = async () => {
-    await discovery.close().catch((err: unknown) => log.warn({ err }, 'deregistration failed'));
-    zk?.close();
-  };
   await zk?.waitConnected();
   await announce('gateway', port, config, discovery);
   log.info({ service: 'gateway', port, workers: config.GATEWAY_WORKERS }, 'registered');
