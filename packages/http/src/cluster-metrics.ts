@@ -1,58 +1,93 @@
-import cluster from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 
-// A worker asks the primary for the whole cluster's metrics; the primary gathers every worker's
-// registry (prom-client's own messages) and answers the one that asked.
+// A worker asks the primary for the whole cluster's metrics (ASK → ANSWER); the primary collects
+// the registry of every worker that serves (COLLECT → COLLECTED) and sums them up.
 const ASK = 'sk:cluster-metrics?';
 const ANSWER = 'sk:cluster-metrics';
+const COLLECT = 'sk:worker-metrics?';
+const COLLECTED = 'sk:worker-metrics';
 
-interface Answer {
-  type: typeof ANSWER;
-  id: number;
+type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
+
+interface Message {
+  type?: string;
+  id?: number;
   text?: string;
+  metrics?: WorkerMetrics;
   error?: string;
 }
 
-const isAnswer = (m: unknown): m is Answer => (m as Answer | null)?.type === ANSWER;
+/** Bound on collecting every worker's registry; the asking worker waits a little longer. */
+const COLLECT_WITHIN_MS = 5_000;
 
 /**
- * In a cluster worker: hands `registry` to the primary's collections, and returns what `/metrics`
- * serves, the sum over all workers (each scrape lands on one worker, which alone would show its
- * own share of the counters).
+ * Requests sent over IPC, each settled by the message that carries its id (or by its timeout):
+ * what a worker waits for from the primary, and the primary from each worker.
  */
-export function clusterWorkerMetrics(registry: Registry, timeoutMs = 6_000): () => Promise<string> {
-  AggregatorRegistry.setRegistries([registry]);
-  // Constructing one adds prom-client's listener that answers the primary's collection requests.
-  new AggregatorRegistry();
-  const pending = new Map<number, (answer: Answer) => void>();
-  let nextId = 0;
-  process.on('message', (message) => {
-    if (isAnswer(message)) pending.get(message.id)?.(message);
-  });
-  return () =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      // Longer than the primary's own bound on gathering (5 s), which answers with its error.
-      const timer = setTimeout(() => settle({ type: ANSWER, id, error: 'the primary did not answer' }), timeoutMs);
-      const settle = (answer: Answer) => {
+class PendingReplies {
+  private readonly pending = new Map<number, (message: Message) => void>();
+  private nextId = 0;
+
+  ask(send: (id: number) => void, timeoutMs: number): Promise<Message> {
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      const timer = setTimeout(() => settle({ id, error: 'no answer in time' }), timeoutMs);
+      const settle = (message: Message) => {
         clearTimeout(timer);
-        pending.delete(id);
-        if (answer.text !== undefined) resolve(answer.text);
-        else reject(new Error(`cluster metrics: ${answer.error ?? 'no answer'}`));
+        this.pending.delete(id);
+        resolve(message);
       };
-      pending.set(id, settle);
-      process.send!({ type: ASK, id });
+      this.pending.set(id, settle);
+      send(id);
     });
+  }
+
+  settle(message: Message): void {
+    if (message.id !== undefined) this.pending.get(message.id)?.(message);
+  }
 }
 
-/** In the cluster's primary: answers each worker's request for the whole cluster's metrics. */
+/**
+ * In a cluster worker: answers the primary's collections with `registry`, and returns what
+ * `/metrics` serves, the sum over all workers (each scrape lands on one worker, which alone would
+ * show its own share of the counters).
+ */
+export function clusterWorkerMetrics(registry: Registry): () => Promise<string> {
+  const answers = new PendingReplies();
+  process.on('message', (message: Message) => {
+    if (message?.type === ANSWER) answers.settle(message);
+    else if (message?.type === COLLECT) {
+      registry.getMetricsAsJSON().then(
+        (metrics) => process.send!({ type: COLLECTED, id: message.id, metrics }),
+        (err: Error) => process.send!({ type: COLLECTED, id: message.id, error: err.message }),
+      );
+    }
+  });
+  return async () => {
+    const answer = await answers.ask((id) => process.send!({ type: ASK, id }), COLLECT_WITHIN_MS + 1_000);
+    if (answer.text === undefined) throw new Error(`cluster metrics: ${answer.error ?? 'no answer'}`);
+    return answer.text;
+  };
+}
+
+/**
+ * In the cluster's primary: answers each worker's request for the whole cluster's metrics. Only
+ * workers that listen are collected: one still starting has no registry to give yet.
+ */
 export function serveClusterMetrics(): void {
-  const aggregator = new AggregatorRegistry();
-  cluster.on('message', (worker, message: { type?: string; id?: number }) => {
+  const serving = new Set<Worker>();
+  const collections = new PendingReplies();
+  cluster.on('listening', (worker) => serving.add(worker));
+  cluster.on('exit', (worker) => serving.delete(worker));
+  cluster.on('message', (worker, message: Message) => {
+    if (message?.type === COLLECTED) return collections.settle(message);
     if (message?.type !== ASK) return;
-    aggregator.clusterMetrics().then(
-      (text) => worker.isConnected() && worker.send({ type: ANSWER, id: message.id, text }),
-      (err: Error) => worker.isConnected() && worker.send({ type: ANSWER, id: message.id, error: err.message }),
-    );
+    const reply = (answer: Omit<Message, 'type' | 'id'>) => worker.isConnected() && worker.send({ type: ANSWER, id: message.id, ...answer });
+    Promise.all([...serving].map((each) => collections.ask((id) => each.send({ type: COLLECT, id }), COLLECT_WITHIN_MS))).then(async (collected) => {
+      const failed = collected.find((c) => c.metrics === undefined);
+      if (failed) return reply({ error: failed.error ?? 'a worker gave no metrics' });
+      reply({ text: await AggregatorRegistry.aggregate(collected.map((c) => c.metrics!)).metrics() });
+    }).catch((err: Error) => reply({ error: err.message }));
   });
 }
