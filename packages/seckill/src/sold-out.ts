@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { isRedisReady, subscribe, type Redis } from '@sk/storage';
 import { z } from 'zod';
 import { activityStatus } from './activity.js';
@@ -37,10 +38,13 @@ export class SoldOutFollower {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Subscribes, then reads the counts now and every `readEveryMs`; a failed read is retried then. */
+  /** Subscribes, then reads the counts once Redis serves, and every `readEveryMs`; a failed read is retried then. */
   async start(): Promise<void> {
-    const { subscriber, keys } = this.opts;
+    const { subscriber, redis, keys } = this.opts;
     this.unsubscribe = await subscribe(subscriber, keys.soldOutChannel, (message) => this.hear(message));
+    // The first read waits for its connection, as the subscription did: skipped, it would leave
+    // a sell-out unknown until the next read.
+    if (!isRedisReady(redis)) await once(redis, 'ready');
     await this.readCounts();
     this.timer = setInterval(() => void this.readCounts(), this.opts.readEveryMs ?? 1_000).unref();
   }
