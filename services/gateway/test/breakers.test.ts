@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StaticDiscovery } from '@sk/discovery';
-import type { SkFastify } from '@sk/http';
+import { Registry, type SkFastify } from '@sk/http';
 import { TokenVerifier } from '@sk/identity';
 import { freePort } from '../../../test/support/processes.js';
 import { buildApp } from '../src/app.js';
+import { BreakerFactory, DEFAULT_BREAKER_OPTIONS } from '../src/breakers.js';
 import { until } from './fakes.js';
 
 type Mode = 'ok' | 'busy' | 'slow' | 'conflict';
@@ -121,5 +122,25 @@ describe('circuit breakers per upstream instance', () => {
     expect(await send(app, 20)).toEqual(Array(20).fill('409/1006'));
     expect([await breakerState(app, a.port), await breakerState(app, b.port)]).toEqual([0, 0]);
     expect([a.hits, b.hits]).toEqual([10, 10]);
+  });
+});
+
+describe('BreakerFactory', () => {
+  // At sale rates a window holds a hundred thousand latencies: sorting them at every snapshot, and
+  // at every failure while an instance fails, would stall the event loop each time.
+  it('makes breakers that keep no latency percentiles and take no snapshots', async () => {
+    vi.useFakeTimers();
+    try {
+      const breaker = new BreakerFactory(DEFAULT_BREAKER_OPTIONS, new Registry(), { warn() {} }).create('sk-app', 'a', async (n: number) => n);
+      const snapshots = vi.fn();
+      breaker.status.on('snapshot', snapshots);
+      for (let i = 0; i < 100; i++) await breaker.fire(i);
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(snapshots).not.toHaveBeenCalled();
+      expect(breaker.stats).toMatchObject({ fires: 100, successes: 100, latencyMean: -1 });
+      breaker.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
