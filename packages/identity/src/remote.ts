@@ -12,7 +12,7 @@ export type TokenCheck = (token: string) => Promise<CheckedToken | null>;
 
 /**
  * Checks tokens by asking auth (e.g. its gRPC CheckToken), and remembers valid ones until they
- * expire, so a shopper's requests after the first cost no call. Concurrent checks of one token
+ * expire and refused ones for a while, so a shopper's requests after the first cost no call. Concurrent checks of one token
  * share one call.
  */
 export class RemoteTokenChecker implements TokenChecker {
@@ -27,8 +27,8 @@ export class RemoteTokenChecker implements TokenChecker {
   }
 
   async verify(token: string): Promise<Identity | null> {
-    const hit = this.cache.get(token);
-    if (hit) return hit;
+    const known = this.cache.get(token);
+    if (known !== undefined) return known;
     let pending = this.inFlight.get(token);
     if (!pending) {
       pending = this.checkAndRemember(token).finally(() => this.inFlight.delete(token));
@@ -45,7 +45,10 @@ export class RemoteTokenChecker implements TokenChecker {
     } catch (err) {
       throw new AuthUnavailableError(`auth unavailable: ${(err as Error).message}`);
     }
-    if (!checked || checked.expiresAt <= this.cache.now()) return null;
+    if (!checked || checked.expiresAt <= this.cache.now()) {
+      this.cache.refuse(token);
+      return null;
+    }
     this.cache.remember(token, checked.identity, checked.expiresAt);
     return checked.identity;
   }

@@ -31,8 +31,8 @@ export class AuthUnavailableError extends Error {}
 
 /**
  * Verifies auth's access tokens locally with its public keys (fetched once, refreshed when an
- * unknown key id shows up), and remembers verified tokens until they expire, so the hot path
- * costs one map lookup and no RPC.
+ * unknown key id shows up), and remembers verified tokens until they expire and refused ones
+ * for a while, so the hot path costs one map lookup and no RPC.
  */
 export class TokenVerifier implements TokenChecker {
   private keys: ReturnType<typeof createLocalJWKSet> | null = null;
@@ -49,26 +49,33 @@ export class TokenVerifier implements TokenChecker {
 
   /** The identity of a valid token; `null` for an invalid or expired one. Throws AuthUnavailableError without keys. */
   async verify(token: string): Promise<Identity | null> {
-    const hit = this.cache.get(token);
-    if (hit) return hit;
+    const known = this.cache.get(token);
+    if (known !== undefined) return known;
     if (!this.keys) await this.refresh(true);
     let result = await this.tryVerify(token);
     if (result === 'unknown-key' && (await this.refresh(false))) result = await this.tryVerify(token);
-    if (result === null || result === 'unknown-key') return null;
+    // A key may still come, and a token not yet valid may become so: only those are asked again.
+    if (result === 'unknown-key' || result === 'not-yet') return null;
+    if (result === 'refused') {
+      this.cache.refuse(token);
+      return null;
+    }
     this.cache.remember(token, result.identity, result.exp * 1000);
     return result.identity;
   }
 
-  private async tryVerify(token: string): Promise<{ identity: Identity; exp: number } | 'unknown-key' | null> {
+  private async tryVerify(token: string): Promise<{ identity: Identity; exp: number } | 'unknown-key' | 'not-yet' | 'refused'> {
     try {
       const { payload } = await jwtVerify(token, this.keys!, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] });
       const claims = claimsSchema.safeParse(payload);
-      if (!claims.success) return null;
+      if (!claims.success) return 'refused';
       const { sub, username, roles, exp } = claims.data;
       return { identity: { userId: Number(sub), username, roles }, exp };
     } catch (err) {
       if (err instanceof errors.JWKSNoMatchingKey) return 'unknown-key';
-      return null;
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'nbf') return 'not-yet';
+      // Expired, forged, malformed, or not auth's: never valid later.
+      return 'refused';
     }
   }
 
