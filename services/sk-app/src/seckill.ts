@@ -10,6 +10,7 @@ import {
   type RedisKeys,
 } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
+import { BuyLimitsReached } from './buy-limits.js';
 import type { RelayClient } from './relay.js';
 import type { SoldCounts } from './sold-counts.js';
 
@@ -47,6 +48,7 @@ export class Seckill {
   private readonly now: () => number;
   /** Derived signing keys, kept: one HMAC less per attempt. */
   private readonly signKeys = new Map<number, string>();
+  private readonly limitsReached = new BuyLimitsReached();
 
   constructor(private readonly deps: SeckillDeps) {
     this.now = deps.now ?? Date.now;
@@ -64,6 +66,7 @@ export class Seckill {
     const activity = this.activityOf(req.product_id);
     const status = book.status(activity, now);
     if (status !== 'on_sale') throw new SkError(refusalByStatus[status]);
+    if (this.limitsReached.has(activity.activity_id, userId)) throw new SkError(Codes.BUY_LIMIT);
     // The nonce is claimed by sk-core in the same atomic step as the purchase: no extra trip here.
     const outcome = await relay.send({
       user_id: userId,
@@ -73,6 +76,9 @@ export class Seckill {
       nonce: req.nonce,
       nonce_ttl_ms: 2 * secTimeWindowMs + 1_000,
     }, trace);
+    if (outcome.code === Codes.BUY_LIMIT.code || (outcome.code === Codes.SECKILL_SUCCESS.code && activity.buy_limit === 1)) {
+      this.limitsReached.add(activity.activity_id, userId);
+    }
     if (outcome.code === Codes.SECKILL_SUCCESS.code && 'result' in outcome && outcome.result) return outcome.result;
     // Marked at the total sk-core found sold: this instance may already know a grown one.
     if (outcome.code === Codes.SOLD_OUT.code && 'total' in outcome && outcome.total) book.markSoldOut(activity.activity_id, outcome.total);

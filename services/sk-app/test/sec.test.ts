@@ -25,6 +25,7 @@ const activities = [
   activity({ activity_id: 13, product_id: 3, start_time: now + 3_600_000, end_time: now + 7_200_000 }),
   activity({ activity_id: 14, product_id: 4, start_time: now - 7_200_000, end_time: now - 3_600_000 }),
   activity({ activity_id: 15, product_id: 5, total: 2 }),
+  activity({ activity_id: 16, product_id: 6, total: 100, buy_limit: 3 }),
 ];
 
 let redis: Redis;
@@ -182,6 +183,43 @@ describe('/sec/kill refusals', () => {
   });
 });
 
+describe('buy limits reached', () => {
+  /** An attempt relayed and answered `reply` as sk-core would. */
+  async function relayed(userId: number, productId: number, reply: Record<string, unknown>) {
+    const pending = kill(userId, signed(userId, productId));
+    let raw: string | null = null;
+    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
+    const req = JSON.parse(raw!);
+    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, ...reply }));
+    return pending;
+  }
+  const qualification = (userId: number, productId: number, activityId: number) => ({
+    product_id: productId,
+    activity_id: activityId,
+    user_id: userId,
+    token: 'e'.repeat(32),
+    token_time: Date.now(),
+  });
+
+  it('learns a reached limit from a 1006 and answers that user\'s next attempts without the relay', async () => {
+    expect((await relayed(41, 6, { code: 1002, result: qualification(41, 6, 16) })).json().code).toBe(1002);
+    // A limit of 3: one success says nothing yet.
+    expect((await relayed(41, 6, { code: 1006 })).json().code).toBe(1006);
+    const next = await kill(41, signed(41, 6));
+    expect([next.statusCode, next.json().code]).toEqual([409, 1006]);
+    expect(await redis.llen(keys.requests)).toBe(0);
+    // Another shopper is still relayed.
+    expect((await relayed(42, 6, { code: 1002, result: qualification(42, 6, 16) })).json().code).toBe(1002);
+  });
+
+  it('takes a success on a limit of one for the limit reached', async () => {
+    expect((await relayed(43, 1, { code: 1002, result: qualification(43, 1, 11) })).json().code).toBe(1002);
+    const next = await kill(43, signed(43, 1));
+    expect([next.statusCode, next.json().code]).toEqual([409, 1006]);
+    expect(await redis.llen(keys.requests)).toBe(0);
+  });
+});
+
 describe('/sec/result, /sec/list, /sec/info', () => {
   it('answers the qualification recorded in Redis, or 404', async () => {
     const q = { product_id: 1, activity_id: 11, user_id: 40, token: 'a'.repeat(32), token_time: 123 };
@@ -198,7 +236,7 @@ describe('/sec/result, /sec/list, /sec/info', () => {
     await redis.set(keys.sold(11), '3');
     const res = await app.inject({ url: '/sec/list' });
     const list = res.json().result as Array<Record<string, unknown>>;
-    expect(list.map((a) => a.status)).toEqual(['on_sale', 'disabled', 'not_started', 'ended', 'sold_out']);
+    expect(list.map((a) => a.status)).toEqual(['on_sale', 'disabled', 'not_started', 'ended', 'sold_out', 'on_sale']);
     expect(list[0]).toMatchObject({ activity_id: 11, product_id: 1, total: 5, remaining: 2 });
     expect(new Date(list[0]!.start_time as string).toISOString()).toBe(list[0]!.start_time);
     const info = await app.inject({ url: '/sec/info?product_id=3' });
