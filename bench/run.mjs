@@ -196,11 +196,14 @@ function signedKill(user, productId) {
 // Kills are signed ahead of a run, enough for this many per second: signing while measured would
 // take the machine's CPU (shared with the suite) from the suite. Their sec_time must still be
 // within the ±30 s window when sent, so longer runs sign as they go. A measured run signs for twice
-// the best second of its warm-up (autocannon's set-up, which stalls the first request of each
-// connection, stays short); a connection that outruns its share sends its kills again: replays,
-// answered 1110 while selling.
+// the best second of its warm-up, PRESIGN_MAX_KILLS at most: autocannon turns them into request
+// bytes while it makes its connections, and the timeout clock of the first connections already
+// runs (past 10 s of it, their first requests count as timeouts though nothing hung). A connection
+// that outruns its share sends its kills again: replays, answered 1110 while selling, and 1004
+// like any attempt once sold out.
 const PRESIGN_RATE = 20_000;
 const PRESIGN_MAX_S = 20;
+const PRESIGN_MAX_KILLS = 300_000;
 
 /**
  * Signed kills for a run of `seconds`, made now: one list per connection, which autocannon turns
@@ -210,7 +213,7 @@ const PRESIGN_MAX_S = 20;
 function presignedKills(shoppers, productId, seconds, rate, onResponse) {
   if (seconds > PRESIGN_MAX_S) return null;
   const { connections } = settings;
-  const perConnection = Math.ceil((seconds * rate) / connections);
+  const perConnection = Math.ceil(Math.min(seconds * rate, PRESIGN_MAX_KILLS) / connections);
   // Kill i of connection c is shopper c + i × connections: in step, the connections rotate through
   // the shoppers together instead of many of them sending for one shopper at once.
   return Array.from({ length: connections }, (_, c) =>
@@ -287,6 +290,8 @@ function cpuTimes(processes) {
  * connections, so building pre-signed requests is not counted as load.
  */
 async function load(url, options = {}, duration = settings.duration, processes = PROCESSES) {
+  // autocannon builds every connection's requests before it returns.
+  const setupStart = Date.now();
   const run = autocannon({
     url,
     connections: settings.connections,
@@ -296,7 +301,6 @@ async function load(url, options = {}, duration = settings.duration, processes =
   });
   // Always emitted, once the connections are set up.
   let before, ownBefore;
-  const setupStart = Date.now();
   run.once('start', () => {
     if (options.setupClient) log(`requests built in ${Date.now() - setupStart} ms`);
     before = cpuTimes(processes);
