@@ -12,8 +12,8 @@ export type TokenCheck = (token: string) => Promise<CheckedToken | null>;
 
 /**
  * Checks tokens by asking auth (e.g. its gRPC CheckToken), and remembers valid ones until they
- * expire and refused ones for a while, so a shopper's requests after the first cost no call. Concurrent checks of one token
- * share one call.
+ * expire and refused ones for a while, so a shopper's requests after the first cost no call.
+ * Concurrent checks of one token share one call.
  */
 export class RemoteTokenChecker implements TokenChecker {
   private readonly cache: TokenCache;
