@@ -43,12 +43,16 @@ describe('TokenVerifier', () => {
     expect(await verifier.verify('not.a.token')).toBeNull();
   });
 
-  it('answers a refused token from memory: it is not checked again', async () => {
+  /** A verifier on a fake clock, and a token of user 7 valid for another minute. */
+  async function onFakeClock() {
     vi.useFakeTimers({ toFake: ['Date'] });
     const auth = await key('k1');
-    const verifier = new TokenVerifier(async () => jwksOf(auth));
     const expiresAt = seconds() + 60;
-    const stale = await token(auth, { expiresAt });
+    return { auth, expiresAt, verifier: new TokenVerifier(async () => jwksOf(auth)), token: await token(auth, { expiresAt }) };
+  }
+
+  it('answers a refused token from memory: it is not checked again', async () => {
+    const { auth, expiresAt, verifier, token: stale } = await onFakeClock();
     vi.setSystemTime((expiresAt + 1) * 1000);
     expect(await verifier.verify(stale)).toBeNull();
     // The clock goes back so that a new check would accept the token: still refused, from memory.
@@ -59,11 +63,7 @@ describe('TokenVerifier', () => {
   });
 
   it('remembers a valid token past its expiry as refused', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const auth = await key('k1');
-    const verifier = new TokenVerifier(async () => jwksOf(auth));
-    const expiresAt = seconds() + 60;
-    const t = await token(auth, { expiresAt });
+    const { expiresAt, verifier, token: t } = await onFakeClock();
     expect(await verifier.verify(t)).toEqual(user7);
     vi.setSystemTime((expiresAt + 1) * 1000);
     expect(await verifier.verify(t)).toBeNull();

@@ -50,6 +50,16 @@ async function kill(userId: number | null, body: Record<string, unknown>) {
   return app.inject({ method: 'POST', url: '/sec/kill', payload: body, headers });
 }
 
+/** An attempt relayed and answered `reply` as sk-core would: no sk-core runs here. */
+async function relayed(userId: number, productId: number, reply: Record<string, unknown>) {
+  const pending = kill(userId, signed(userId, productId));
+  let raw: string | null = null;
+  await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
+  const req = JSON.parse(raw!);
+  await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, ...reply }));
+  return pending;
+}
+
 beforeAll(async () => {
   redis = createRedis(iso.redisUrl);
   ({ zk, book } = await bookWith(iso.zkRoot, activities));
@@ -144,11 +154,7 @@ describe('/sec/kill refusals', () => {
   });
 
   it('passes sk-core\'s refusal of a reused nonce on as 403/1110', async () => {
-    const pending = kill(22, signed(22, 1));
-    let raw: string | null = null;
-    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
-    await redis.lpush(JSON.parse(raw!).reply_to, JSON.stringify({ id: JSON.parse(raw!).id, code: 1110 }));
-    const res = await pending;
+    const res = await relayed(22, 1, { code: 1110 });
     expect([res.statusCode, res.json().code]).toEqual([403, 1110]);
   });
 
@@ -160,23 +166,13 @@ describe('/sec/kill refusals', () => {
   });
 
   it('delivers sk-core replies to the waiting request', async () => {
-    const pending = kill(21, signed(21, 1));
-    let raw: string | null = null;
-    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
-    const req = JSON.parse(raw!);
     const result = { product_id: 1, activity_id: 11, user_id: 21, token: 'f'.repeat(32), token_time: Date.now() };
-    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1002, result }));
-    const res = await pending;
+    const res = await relayed(21, 1, { code: 1002, result });
     expect([res.statusCode, res.json().code, res.json().result]).toEqual([200, 1002, result]);
   });
 
   it('learns sold-out from a reply and answers the crowd without the relay', async () => {
-    const pending = kill(31, signed(31, 5));
-    let raw: string | null = null;
-    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
-    const req = JSON.parse(raw!);
-    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1004, total: 2 }));
-    expect((await pending).json().code).toBe(1004);
+    expect((await relayed(31, 5, { code: 1004, total: 2 })).json().code).toBe(1004);
     const next = await kill(32, signed(32, 5));
     expect([next.statusCode, next.json().code]).toEqual([410, 1004]);
     expect(await redis.llen(keys.requests)).toBe(0);
@@ -184,15 +180,6 @@ describe('/sec/kill refusals', () => {
 });
 
 describe('buy limits reached', () => {
-  /** An attempt relayed and answered `reply` as sk-core would. */
-  async function relayed(userId: number, productId: number, reply: Record<string, unknown>) {
-    const pending = kill(userId, signed(userId, productId));
-    let raw: string | null = null;
-    await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
-    const req = JSON.parse(raw!);
-    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, ...reply }));
-    return pending;
-  }
   const qualification = (userId: number, productId: number, activityId: number) => ({
     product_id: productId,
     activity_id: activityId,
