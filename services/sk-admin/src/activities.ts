@@ -1,9 +1,10 @@
 import { Codes, SkError, type FieldError } from '@sk/http';
 import type { ActivityConfig } from '@sk/seckill';
 import type { Pool } from '@sk/storage';
-import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { idSchema, nameSchema } from './fields.js';
+import type { Tx } from './transaction.js';
 
 /** 9999-12-31T23:59:59Z, the last second a MySQL DATETIME holds. */
 const LAST_UNIX_SECOND = 253_402_300_799;
@@ -89,25 +90,27 @@ const notFound = (id: number) => new SkError(Codes.NOT_FOUND, `activity ${id} no
 const endBeforeStart: FieldError = { field: 'end_time', message: 'must be after start_time' };
 
 /**
- * Activities in MySQL, the truth. Every change bumps `version`; `mirrored_version` records which
- * version ZooKeeper holds, so a failed mirror is visible and retried.
+ * Activities in MySQL, the truth. Writes run in the caller's transaction (the one that audits
+ * them, see ActivityService), reads on the pool. Every change bumps `version`; `mirrored_version`
+ * records which version ZooKeeper holds, so a failed mirror is visible and retried.
  */
 export class ActivityStore {
   constructor(private readonly mysql: Pool) {}
 
-  async create(input: NewActivity): Promise<ActivityRecord> {
+  /** Inserts the activity in the caller's transaction (version 1, not mirrored yet). */
+  async create(tx: Tx, input: NewActivity): Promise<ActivityRecord> {
     const errors: FieldError[] = [];
     if (input.end_time <= input.start_time) errors.push(endBeforeStart);
-    const [products] = await this.mysql.query<RowDataPacket[]>('SELECT 1 FROM products WHERE id = ?', [input.product_id]);
+    const [products] = await tx.query<RowDataPacket[]>('SELECT 1 FROM products WHERE id = ?', [input.product_id]);
     if (products.length === 0) errors.push({ field: 'product_id', message: `no product ${input.product_id}` });
     if (errors.length > 0) throw SkError.invalid(errors);
 
-    const [inserted] = await this.mysql.query<ResultSetHeader>(
+    const [inserted] = await tx.query<ResultSetHeader>(
       `INSERT INTO activities (name, product_id, start_time, end_time, total, buy_limit, buy_rate, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       [input.name, input.product_id, input.start_time, input.end_time, input.total, input.buy_limit, input.buy_rate, input.status ?? 'enabled'],
     );
-    return this.require(inserted.insertId);
+    return toRecord((await selectRow(tx, inserted.insertId))!);
   }
 
   async get(id: number): Promise<ActivityRecord | undefined> {
@@ -127,35 +130,26 @@ export class ActivityStore {
   }
 
   /**
-   * Applies the changes under a row lock, so the checks (total only grows, end after start) hold
-   * against concurrent changes, and `before` is exactly what this change replaced.
+   * Applies the changes in the caller's transaction under a row lock, so the checks (total only
+   * grows, end after start) hold against concurrent changes, and `before` is exactly what this
+   * change replaced.
    */
-  async update(id: number, changes: ActivityChanges): Promise<{ before: ActivityRecord; after: ActivityRecord }> {
-    const conn = await this.mysql.getConnection();
-    try {
-      await conn.beginTransaction();
-      const row = await selectRow(conn, id, 'FOR UPDATE');
-      if (!row) throw notFound(id);
-      const errors: FieldError[] = [];
-      if (changes.total !== undefined && changes.total < row.total) {
-        errors.push({ field: 'total', message: `may only grow (now ${row.total})` });
-      }
-      if (changes.end_time !== undefined && changes.end_time <= row.start_time) errors.push(endBeforeStart);
-      if (errors.length > 0) throw SkError.invalid(errors);
-
-      await conn.query(
-        `UPDATE activities SET status = ?, end_time = ?, total = ?, version = version + 1 WHERE id = ?`,
-        [changes.status ?? row.status, changes.end_time ?? row.end_time, changes.total ?? row.total, id],
-      );
-      const updated = await selectRow(conn, id);
-      await conn.commit();
-      return { before: toRecord(row), after: toRecord(updated!) };
-    } catch (err) {
-      await conn.rollback().catch(() => {});
-      throw err;
-    } finally {
-      conn.release();
+  async update(tx: Tx, id: number, changes: ActivityChanges): Promise<{ before: ActivityRecord; after: ActivityRecord }> {
+    const row = await selectRow(tx, id, 'FOR UPDATE');
+    if (!row) throw notFound(id);
+    const errors: FieldError[] = [];
+    if (changes.total !== undefined && changes.total < row.total) {
+      errors.push({ field: 'total', message: `may only grow (now ${row.total})` });
     }
+    if (changes.end_time !== undefined && changes.end_time <= row.start_time) errors.push(endBeforeStart);
+    if (errors.length > 0) throw SkError.invalid(errors);
+
+    await tx.query(
+      `UPDATE activities SET status = ?, end_time = ?, total = ?, version = version + 1 WHERE id = ?`,
+      [changes.status ?? row.status, changes.end_time ?? row.end_time, changes.total ?? row.total, id],
+    );
+    const updated = await selectRow(tx, id);
+    return { before: toRecord(row), after: toRecord(updated!) };
   }
 
   /** Up to `limit` activities after `afterId` whose latest version ZooKeeper does not hold yet, by id. */
@@ -173,7 +167,7 @@ export class ActivityStore {
   }
 }
 
-async function selectRow(db: Pool | PoolConnection, id: number, lock: 'FOR UPDATE' | '' = ''): Promise<ActivityRow | undefined> {
+async function selectRow(db: Tx, id: number, lock: 'FOR UPDATE' | '' = ''): Promise<ActivityRow | undefined> {
   const [rows] = await db.query<ActivityRow[]>(`SELECT ${COLUMNS} FROM activities WHERE id = ? ${lock}`, [id]);
   return rows[0];
 }

@@ -1,11 +1,13 @@
 import { Codes, SkError } from '@sk/http';
+import type { Identity } from '@sk/identity';
 import { readSold, remainingOf, type ActivityConfig, type RedisKeys } from '@sk/seckill';
 import { isRedisReady, type Redis } from '@sk/storage';
 import { isMirrored, type ActivityChanges, type ActivityRecord, type ActivityStore, type NewActivity } from './activities.js';
+import type { AuditLog } from './audit.js';
 import type { MirrorReconciler, MirrorState } from './mirror.js';
 
-/** What operators see of an activity. */
-function activityView(config: ActivityConfig, mirror: MirrorState) {
+/** An activity's state as MySQL holds it: what the audit log keeps of it. */
+function activityState(config: ActivityConfig) {
   return {
     activity_id: config.activity_id,
     name: config.name,
@@ -17,9 +19,11 @@ function activityView(config: ActivityConfig, mirror: MirrorState) {
     buy_rate: config.buy_rate,
     status: config.status,
     version: config.version,
-    mirror,
   };
 }
+
+/** What operators see of an activity: its state, and whether ZooKeeper holds it yet. */
+const activityView = (config: ActivityConfig, mirror: MirrorState) => ({ ...activityState(config), mirror });
 export type ActivityView = ReturnType<typeof activityView>;
 export type LiveActivityView = ActivityView & { sold: number; remaining: number };
 /** One activity in full: also its /sec/kill requests and their answers by code. */
@@ -27,24 +31,41 @@ export type ActivityStatsView = LiveActivityView & { requests: number; answers: 
 
 const mirrorState = (record: ActivityRecord): MirrorState => (isMirrored(record) ? 'done' : 'pending');
 
-/** Operator use cases on activities: each write is mirrored to ZooKeeper before answering, reads add live sales. */
+const target = (config: ActivityConfig) => `activity:${config.activity_id}`;
+
+/**
+ * Operator use cases on activities: each write is committed with its audit entry, then mirrored
+ * to ZooKeeper before answering (`pending` if ZooKeeper did not take it in time); reads add live sales.
+ */
 export class ActivityService {
   constructor(
     private readonly store: ActivityStore,
     private readonly reconciler: MirrorReconciler,
+    private readonly audit: AuditLog,
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {}
 
-  async create(input: NewActivity): Promise<ActivityView> {
-    const record = await this.store.create(input);
-    return activityView(record.config, await this.reconciler.mirrorNow(record.config));
+  async create(actor: Identity, input: NewActivity): Promise<ActivityView> {
+    const created = await this.audit.change(actor, async (tx) => {
+      const { config } = await this.store.create(tx, input);
+      return { result: config, audit: { action: 'activity.create', target: target(config), before: null, after: activityState(config) } };
+    });
+    return this.mirrored(created);
   }
 
-  /** The activity before and after the change (for the audit log). */
-  async update(id: number, changes: ActivityChanges): Promise<{ before: ActivityView; after: ActivityView }> {
-    const { before, after } = await this.store.update(id, changes);
-    return { before: activityView(before.config, mirrorState(before)), after: activityView(after.config, await this.reconciler.mirrorNow(after.config)) };
+  async update(actor: Identity, id: number, changes: ActivityChanges): Promise<ActivityView> {
+    const updated = await this.audit.change(actor, async (tx) => {
+      const { before, after } = await this.store.update(tx, id, changes);
+      const audit = { action: 'activity.update', target: target(after.config), before: activityState(before.config), after: activityState(after.config) };
+      return { result: after.config, audit };
+    });
+    return this.mirrored(updated);
+  }
+
+  /** After the commit: the committed config mirrored now, or left to the reconciler. */
+  private async mirrored(config: ActivityConfig): Promise<ActivityView> {
+    return activityView(config, await this.reconciler.mirrorNow(config));
   }
 
   async get(id: number): Promise<ActivityStatsView> {

@@ -43,16 +43,17 @@ export function buildApp(deps: AppDeps): SkFastify {
   const mysql = new MysqlProbe(deps.mysql);
   const app = createService({ name: 'sk-admin', logLevel: deps.logLevel, ready: () => mysql.healthy, tracing: deps.tracing, logRequests: deps.logRequests });
 
-  const products = new ProductStore(deps.mysql);
+  // Every operator change is committed together with its audit entry (AuditLog.change).
+  const audit = new AuditLog(deps.mysql);
+  const products = new ProductStore(deps.mysql, audit);
   const store = new ActivityStore(deps.mysql);
   const reconciler = new MirrorReconciler(store, new ActivityMirror(deps.zk, deps.zkRoot), app.log, {
     intervalMs: deps.mirrorIntervalMs,
   });
   const keys = redisKeys(deps.redisPrefix);
-  const activities = new ActivityService(store, reconciler, deps.redis, keys);
-  const users = new UserStore(deps.mysql);
-  const blacklist = new BlacklistService(deps.mysql, deps.redis, keys, app.log, deps.blacklistSyncMs);
-  const audit = new AuditLog(deps.mysql);
+  const activities = new ActivityService(store, reconciler, audit, deps.redis, keys);
+  const users = new UserStore(deps.mysql, audit);
+  const blacklist = new BlacklistService(deps.mysql, audit, deps.redis, keys, app.log, deps.blacklistSyncMs);
   const winners = new WinnersReader(store, deps.mysql, deps.redis, keys);
 
   app.addHook('onReady', async () => {
@@ -71,12 +72,12 @@ export function buildApp(deps: AppDeps): SkFastify {
     // onRequest: refused before the body is even read.
     admin.addHook('onRequest', requireRole(deps.verifier, 'admin'));
     documentBearer(admin);
-    await admin.register(productRoutes, { prefix: '/admin/products', products, audit });
-    await admin.register(activityRoutes, { prefix: '/admin/activities', activities, audit, winners });
-    await admin.register(userRoutes, { prefix: '/admin/users', users, audit });
-    await admin.register(blacklistRoutes, { prefix: '/admin/blacklist', blacklist, audit });
+    await admin.register(productRoutes, { prefix: '/admin/products', products });
+    await admin.register(activityRoutes, { prefix: '/admin/activities', activities, winners });
+    await admin.register(userRoutes, { prefix: '/admin/users', users });
+    await admin.register(blacklistRoutes, { prefix: '/admin/blacklist', blacklist });
     await admin.register(auditRoutes, { prefix: '/admin/audit', audit });
-    await admin.register(referenceRoutes, { products, activities, audit });
+    await admin.register(referenceRoutes, { products, activities });
   });
 
   return app;

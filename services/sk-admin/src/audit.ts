@@ -2,6 +2,7 @@ import type { Identity } from '@sk/identity';
 import type { Pool } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
+import { inTransaction, type Tx } from './transaction.js';
 
 export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -30,15 +31,44 @@ interface AuditRow extends RowDataPacket {
   created_at: Date;
 }
 
-/** The operators' audit log in MySQL: one entry per change, newest first. */
+/** What the audit log keeps of one change, besides who made it and when. */
+export interface AuditNote {
+  action: string;
+  target: string;
+  /** The state the change replaced, null where there was none. */
+  before: unknown;
+  /** The state it left, null where none is left. */
+  after: unknown;
+}
+
+/** A change made in a transaction: what it answers, and the audit note that records it. */
+export interface Audited<T> {
+  result: T;
+  audit: AuditNote;
+}
+
+/**
+ * The operators' audit log in MySQL: one entry per change, newest first. Every operator change
+ * goes through `change`, so its entry is written in the change's own transaction.
+ */
 export class AuditLog {
   constructor(private readonly mysql: Pool) {}
 
-  async record(actor: Identity, action: string, target: string, before: unknown, after: unknown): Promise<void> {
-    await this.mysql.query(
-      'INSERT INTO audit_log (actor_id, actor, action, target, before_state, after_state) VALUES (?, ?, ?, ?, ?, ?)',
-      [actor.userId, actor.username, action, target, toJson(before), toJson(after)],
-    );
+  /**
+   * Runs `work` in one MySQL transaction and writes the entry it describes in that same
+   * transaction: the change and its entry are committed together, or neither is (the error, a
+   * refusal or a failure, is passed on). Work that is not MySQL's (mirrors, Redis copies) belongs
+   * after this resolves, once the change is committed.
+   */
+  change<T>(actor: Identity, work: (tx: Tx) => Promise<Audited<T>>): Promise<T> {
+    return inTransaction(this.mysql, async (tx) => {
+      const { result, audit } = await work(tx);
+      await tx.query(
+        'INSERT INTO audit_log (actor_id, actor, action, target, before_state, after_state) VALUES (?, ?, ?, ?, ?, ?)',
+        [actor.userId, actor.username, audit.action, audit.target, toJson(audit.before), toJson(audit.after)],
+      );
+      return result;
+    });
   }
 
   async list(limit: number, offset: number): Promise<{ total: number; entries: AuditEntry[] }> {

@@ -13,10 +13,13 @@ import {
   type RedisKeys,
 } from '@sk/seckill';
 import { OneAtATime } from '@sk/concurrency';
+import type { Identity } from '@sk/identity';
 import { isRedisReady, type Pool, type Redis } from '@sk/storage';
-import type { RowDataPacket } from 'mysql2/promise';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
+import type { AuditLog } from './audit.js';
 import type { MirrorState } from './mirror.js';
+import type { Tx } from './transaction.js';
 
 export const userParamsSchema = z.object({
   user_id: z.string().regex(/^[1-9]\d{0,14}$/, 'a positive integer id'),
@@ -63,12 +66,24 @@ const autoView = (value: string, entry: BlacklistEntry): BlacklistView => ({
   created_at: null,
 });
 
+/** What is held against a user or IP: an operator's entry, or else an automatic ban (perhaps expired). */
+interface Held {
+  row?: BlacklistRow;
+  auto?: BlacklistEntry | undefined;
+}
+
+/** The entry in force (the operator's first), or null. */
+const inForce = (value: string, { row, auto }: Held): BlacklistView | null =>
+  row ? operatorView(row) : auto && isActiveEntry(auto, Date.now()) ? autoView(value, auto) : null;
+
 const unavailable = () => new SkError(Codes.BUSY, 'blacklist store unavailable');
+const notListed = (kind: BlacklistKind, value: string) => new SkError(Codes.NOT_FOUND, `${kind} ${value} is not blacklisted`);
 
 /**
  * Blacklists: operators' entries in MySQL (the truth), copied to Redis and announced so every
  * sk-app applies them within 2 s; automatic bans are sk-app's, in Redis, listed and removable here.
- * A copy that failed (Redis down) is repaired by `sync`, at start, on reconnect and periodically.
+ * An edit is committed with its audit entry first, then copied to Redis; a copy that failed (Redis
+ * down) is repaired by `sync`, at start, on reconnect and periodically.
  */
 export class BlacklistService {
   private timer: NodeJS.Timeout | undefined;
@@ -77,6 +92,7 @@ export class BlacklistService {
 
   constructor(
     private readonly mysql: Pool,
+    private readonly audit: AuditLog,
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly log: FastifyBaseLogger,
@@ -106,49 +122,42 @@ export class BlacklistService {
     return { users: of('user'), ips: of('ip') };
   }
 
-  /** The entry now in force for the user or IP (operator's first), or null. */
-  async get(kind: BlacklistKind, value: string): Promise<BlacklistView | null> {
-    const [[row]] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
-    if (row) return operatorView(row);
-    const auto = await this.fromRedis(() => readBlacklistEntry(this.redis, this.keys, 'auto', kind, value));
-    return auto && isActiveEntry(auto, Date.now()) ? autoView(value, auto) : null;
-  }
-
   async requireUser(userId: string): Promise<void> {
     const [rows] = await this.mysql.query<RowDataPacket[]>('SELECT 1 FROM users WHERE id = ?', [userId]);
     if (rows.length === 0) throw new SkError(Codes.NOT_FOUND, `user ${userId} not found`);
   }
 
   /** Lists the user or IP (again, with a new reason); `pending` when sk-app instances could not be told yet. */
-  ban(kind: BlacklistKind, value: string, reason: string, actor: string): Promise<{ entry: BlacklistView; mirror: MirrorState }> {
+  ban(actor: Identity, kind: BlacklistKind, value: string, reason: string): Promise<{ entry: BlacklistView; mirror: MirrorState }> {
     return this.edits.run(async () => {
-      await this.mysql.query(
-        'INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)',
-        [kind, value, reason, actor],
-      );
-      const [[row]] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
-      const mirror = await this.announce([{ source: 'operator', kind, value, entry: { reason: row!.reason, expires_at: null } }]);
-      return { entry: operatorView(row!), mirror };
+      const entry = await this.audit.change(actor, async (tx) => {
+        const before = inForce(value, await this.held(tx, kind, value));
+        await tx.query(
+          'INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)',
+          [kind, value, reason, actor.username],
+        );
+        const after = operatorView((await this.operatorRow(tx, kind, value))!);
+        return { result: after, audit: { action: 'blacklist.put', target: `${kind}:${value}`, before, after } };
+      });
+      const mirror = await this.announce([{ source: 'operator', kind, value, entry: { reason: entry.reason, expires_at: null } }]);
+      return { entry, mirror };
     });
   }
 
-  /** Removes the operator's entry and any automatic ban; false when neither was there. */
-  unban(kind: BlacklistKind, value: string): Promise<{ removed: boolean; mirror: MirrorState }> {
+  /** Removes the operator's entry and any automatic ban; 404/1003 when neither was there. */
+  unban(actor: Identity, kind: BlacklistKind, value: string): Promise<{ mirror: MirrorState }> {
     return this.edits.run(async () => {
-      const [deleted] = await this.mysql.query<{ affectedRows: number } & RowDataPacket[]>('DELETE FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
-      // With Redis down an automatic ban cannot be seen; its removal is announced anyway once Redis is back.
-      const autoHeld = await this.fromRedis(() => readBlacklistEntry(this.redis, this.keys, 'auto', kind, value)).then(
-        (entry) => entry !== undefined,
-        () => false,
-      );
-      const removed = deleted.affectedRows > 0 || autoHeld;
-      const mirror = removed
-        ? await this.announce([
-            { source: 'operator', kind, value, entry: null },
-            { source: 'auto', kind, value, entry: null },
-          ])
-        : 'done';
-      return { removed, mirror };
+      await this.audit.change(actor, async (tx) => {
+        const held = await this.held(tx, kind, value);
+        if (!held.row && !held.auto) throw notListed(kind, value);
+        await tx.query('DELETE FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
+        return { result: undefined, audit: { action: 'blacklist.delete', target: `${kind}:${value}`, before: inForce(value, held), after: null } };
+      });
+      const mirror = await this.announce([
+        { source: 'operator', kind, value, entry: null },
+        { source: 'auto', kind, value, entry: null },
+      ]);
+      return { mirror };
     });
   }
 
@@ -185,6 +194,21 @@ export class BlacklistService {
   private readonly trigger = () => {
     this.sync().catch((err: unknown) => this.log.warn({ err }, 'blacklist sync failed'));
   };
+
+  /**
+   * What is held against the user or IP: the operator's entry, locked for the change, else the
+   * automatic ban in Redis, if any (503 while Redis is down: it cannot be seen then).
+   */
+  private async held(tx: Tx, kind: BlacklistKind, value: string): Promise<Held> {
+    const row = await this.operatorRow(tx, kind, value, 'FOR UPDATE');
+    if (row) return { row };
+    return { auto: await this.fromRedis(() => readBlacklistEntry(this.redis, this.keys, 'auto', kind, value)) };
+  }
+
+  private async operatorRow(db: Tx, kind: BlacklistKind, value: string, lock: 'FOR UPDATE' | '' = ''): Promise<BlacklistRow | undefined> {
+    const [[row]] = await db.query<BlacklistRow[]>(`SELECT * FROM blacklist WHERE kind = ? AND value = ? ${lock}`, [kind, value]);
+    return row;
+  }
 
   private async announce(changes: BlacklistChange[]): Promise<MirrorState> {
     if (!isRedisReady(this.redis)) return 'pending';

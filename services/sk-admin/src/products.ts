@@ -1,5 +1,8 @@
+import type { Identity } from '@sk/identity';
 import type { Pool } from '@sk/storage';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { AuditLog } from './audit.js';
+import type { Tx } from './transaction.js';
 
 export interface Product {
   product_id: number;
@@ -15,24 +18,33 @@ interface ProductRow extends RowDataPacket {
 
 const toProduct = (row: ProductRow): Product => ({ product_id: Number(row.id), name: row.name, created_at: row.created_at });
 
-/** Products in MySQL. */
+/** Products in MySQL; each creation audited. */
 export class ProductStore {
-  constructor(private readonly mysql: Pool) {}
+  constructor(
+    private readonly mysql: Pool,
+    private readonly audit: AuditLog,
+  ) {}
 
-  async create(name: string): Promise<Product> {
-    const [inserted] = await this.mysql.query<ResultSetHeader>('INSERT INTO products (name) VALUES (?)', [name]);
-    const product = await this.get(inserted.insertId);
-    if (!product) throw new Error(`product ${inserted.insertId} vanished after insert`);
-    return product;
+  create(actor: Identity, name: string): Promise<Product> {
+    return this.audit.change(actor, async (tx) => {
+      const [inserted] = await tx.query<ResultSetHeader>('INSERT INTO products (name) VALUES (?)', [name]);
+      const product = await selectProduct(tx, inserted.insertId);
+      if (!product) throw new Error(`product ${inserted.insertId} vanished after insert`);
+      return { result: product, audit: { action: 'product.create', target: `product:${product.product_id}`, before: null, after: product } };
+    });
   }
 
-  async get(id: number): Promise<Product | undefined> {
-    const [rows] = await this.mysql.query<ProductRow[]>('SELECT id, name, created_at FROM products WHERE id = ?', [id]);
-    return rows[0] && toProduct(rows[0]);
+  get(id: number): Promise<Product | undefined> {
+    return selectProduct(this.mysql, id);
   }
 
   async list(): Promise<Product[]> {
     const [rows] = await this.mysql.query<ProductRow[]>('SELECT id, name, created_at FROM products ORDER BY id');
     return rows.map(toProduct);
   }
+}
+
+async function selectProduct(db: Tx, id: number): Promise<Product | undefined> {
+  const [rows] = await db.query<ProductRow[]>('SELECT id, name, created_at FROM products WHERE id = ?', [id]);
+  return rows[0] && toProduct(rows[0]);
 }

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { newActivitySchema, type NewActivity } from './activities.js';
 import type { ActivityService } from './activity-service.js';
 import { activityAnswer, answers, liveActivityAnswer, productAnswer } from './answers.js';
-import type { AuditLog } from './audit.js';
 import { nameSchema } from './fields.js';
 import type { ProductStore } from './products.js';
 
@@ -25,20 +24,18 @@ const referenceActivitySchema = z
   }));
 
 /** The reference's routes on sk-admin's own port, mapped onto the same use cases as `/admin/*`. */
-export async function referenceRoutes(app: SkFastify, deps: { products: ProductStore; activities: ActivityService; audit: AuditLog }) {
+export async function referenceRoutes(app: SkFastify, deps: { products: ProductStore; activities: ActivityService }) {
   app.get('/product/list', { schema: { response: answers(200, z.array(productAnswer)) } }, async () => envelope(Codes.OK, { result: await deps.products.list() }));
 
   app.post('/product/create', { schema: { body: referenceProductSchema, response: answers(201, productAnswer, [400]) } }, async (req, reply) => {
-    const created = await deps.products.create(req.body.product_name);
-    await deps.audit.record(req.identity!, 'product.create', `product:${created.product_id}`, null, created);
+    const created = await deps.products.create(req.identity!, req.body.product_name);
     return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
   app.get('/activity/list', { schema: { response: answers(200, z.array(liveActivityAnswer)) } }, async () => envelope(Codes.OK, { result: await deps.activities.list() }));
 
   app.post('/activity/create', { schema: { body: referenceActivitySchema, response: answers(201, activityAnswer, [400]) } }, async (req, reply) => {
-    const created = await deps.activities.create(req.body);
-    await deps.audit.record(req.identity!, 'activity.create', `activity:${created.activity_id}`, null, created);
+    const created = await deps.activities.create(req.identity!, req.body);
     return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 }

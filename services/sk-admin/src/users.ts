@@ -1,7 +1,9 @@
-import { hashPassword } from '@sk/identity';
+import { hashPassword, type Identity } from '@sk/identity';
 import type { Pool } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
+import type { AuditLog } from './audit.js';
+import type { Tx } from './transaction.js';
 
 const MAX_USERS_PER_REQUEST = 10_000;
 /** scrypt jobs in flight: one per libuv thread (default 4), so file and DNS work still get a turn. */
@@ -39,36 +41,44 @@ interface UserIdRow extends RowDataPacket {
 
 /** Shopper accounts in MySQL, created in bulk. */
 export class UserStore {
-  constructor(private readonly mysql: Pool) {}
+  constructor(
+    private readonly mysql: Pool,
+    private readonly audit: AuditLog,
+  ) {}
 
   /**
    * Creates the users that do not exist yet (role `user`) and answers every user's id. Idempotent:
-   * an existing username keeps its id and password.
+   * an existing username keeps its id and password. The passwords are hashed first, off the event
+   * loop and outside any transaction; then every row and the batch's one audit entry (names and
+   * ids, never a password) are committed in one transaction, or none of them is.
    */
-  async createMany(users: NewUser[]): Promise<CreatedUser[]> {
-    const existing = await this.idsOf(users.map((u) => u.username));
+  async createMany(actor: Identity, users: NewUser[]): Promise<CreatedUser[]> {
+    const existing = await idsOf(this.mysql, users.map((u) => u.username));
     const fresh = users.filter((u) => !existing.has(u.username));
     const rows = await mapBounded(fresh, HASH_CONCURRENCY, async (u) => [u.username, await hashPassword(u.password), 'user']);
-    for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
-      // A concurrent request may have created some of them meanwhile: theirs stand.
-      await this.mysql.query('INSERT IGNORE INTO users (username, password_hash, roles) VALUES ?', [chunk]);
-    }
-    const created = await this.idsOf(fresh.map((u) => u.username));
-    return users.map(({ username }) => {
-      const id = existing.get(username) ?? created.get(username);
-      if (id === undefined) throw new Error(`user ${username} missing after insert`);
-      return { user_id: id, username };
+    return this.audit.change(actor, async (tx) => {
+      for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
+        // A concurrent request may have created some of them meanwhile: theirs stand.
+        await tx.query('INSERT IGNORE INTO users (username, password_hash, roles) VALUES ?', [chunk]);
+      }
+      const created = await idsOf(tx, fresh.map((u) => u.username));
+      const answer = users.map(({ username }) => {
+        const id = existing.get(username) ?? created.get(username);
+        if (id === undefined) throw new Error(`user ${username} missing after insert`);
+        return { user_id: id, username };
+      });
+      return { result: answer, audit: { action: 'users.create', target: `users:${answer.length}`, before: null, after: answer } };
     });
   }
+}
 
-  private async idsOf(usernames: string[]): Promise<Map<string, number>> {
-    const ids = new Map<string, number>();
-    for (const chunk of chunks(usernames, ROWS_PER_STATEMENT)) {
-      const [rows] = await this.mysql.query<UserIdRow[]>('SELECT id, username FROM users WHERE username IN (?)', [chunk]);
-      for (const row of rows) ids.set(row.username, Number(row.id));
-    }
-    return ids;
+async function idsOf(db: Tx, usernames: string[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const chunk of chunks(usernames, ROWS_PER_STATEMENT)) {
+    const [rows] = await db.query<UserIdRow[]>('SELECT id, username FROM users WHERE username IN (?)', [chunk]);
+    for (const row of rows) ids.set(row.username, Number(row.id));
   }
+  return ids;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -1,7 +1,8 @@
 import { ZkSession } from '@sk/zookeeper';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ActivityStore } from '../src/activities.js';
+import { ActivityStore, type ActivityChanges } from '../src/activities.js';
 import { ActivityMirror, MirrorError, MirrorReconciler } from '../src/mirror.js';
+import { inTransaction } from '../src/transaction.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 
 const hour = 3_600_000;
@@ -107,6 +108,9 @@ describe('versioned writes', () => {
     await h?.close();
   });
 
+  /** A new MySQL version of the activity, not mirrored (as if sk-admin had stopped right after the commit). */
+  const update = (id: number, changes: ActivityChanges) => inTransaction(h.mysql, (tx) => store.update(tx, id, changes));
+
   async function interferingMirror() {
     session = new InterferingSession({ hosts: h.iso.zkHosts });
     await session.waitConnected();
@@ -123,7 +127,7 @@ describe('versioned writes', () => {
 
   it('retries after a concurrent writer changed the znode, and converges', async () => {
     const { activity_id } = await newActivity(h);
-    const { after: changed } = await store.update(activity_id, { total: 50 });
+    const { after: changed } = await update(activity_id, { total: 50 });
     const zk = await interferingMirror();
     zk.interfere = staleWrite;
 
@@ -137,7 +141,7 @@ describe('versioned writes', () => {
 
   it('gives up after bounded retries, throwing, and the activity stays pending', async () => {
     const { activity_id } = await newActivity(h);
-    const { after: changed } = await store.update(activity_id, { status: 'disabled' });
+    const { after: changed } = await update(activity_id, { status: 'disabled' });
     const zk = await interferingMirror();
     zk.always = true;
     zk.interfere = staleWrite;
@@ -160,7 +164,7 @@ describe('versioned writes', () => {
   it('never writes an older MySQL version over a newer one', async () => {
     const { activity_id } = await newActivity(h);
     const older = await store.require(activity_id);
-    const { after: newer } = await store.update(activity_id, { total: 99 });
+    const { after: newer } = await update(activity_id, { total: 99 });
     const direct = new ActivityMirror(h.zk, h.iso.zkRoot);
     await direct.publish(newer.config);
     await direct.publish(older.config);

@@ -1,16 +1,14 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
 import { z } from 'zod';
 import { activityAnswer, activityStatsAnswer, answers, liveActivityAnswer, winnersAnswer } from '../answers.js';
-import type { AuditLog } from '../audit.js';
 import { activityChangesSchema, newActivitySchema } from '../activities.js';
 import type { ActivityService } from '../activity-service.js';
 import { idParamsSchema } from '../fields.js';
 import { winnersCsv, winnersQuerySchema, type WinnersReader } from '../winners.js';
 
-export async function activityRoutes(app: SkFastify, { activities, audit, winners }: { activities: ActivityService; audit: AuditLog; winners: WinnersReader }) {
+export async function activityRoutes(app: SkFastify, { activities, winners }: { activities: ActivityService; winners: WinnersReader }) {
   app.post('/', { schema: { body: newActivitySchema, response: answers(201, activityAnswer, [400]) } }, async (req, reply) => {
-    const created = await activities.create(req.body);
-    await audit.record(req.identity!, 'activity.create', `activity:${created.activity_id}`, null, created);
+    const created = await activities.create(req.identity!, req.body);
     return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
@@ -21,9 +19,7 @@ export async function activityRoutes(app: SkFastify, { activities, audit, winner
   });
 
   app.patch('/:id', { schema: { params: idParamsSchema, body: activityChangesSchema, response: answers(200, activityAnswer, [400, 404]) } }, async (req) => {
-    const { before, after } = await activities.update(req.params.id, req.body);
-    await audit.record(req.identity!, 'activity.update', `activity:${after.activity_id}`, before, after);
-    return envelope(Codes.OK, { result: after });
+    return envelope(Codes.OK, { result: await activities.update(req.identity!, req.params.id, req.body) });
   });
 
   // CSV on `?format=csv`, or without a format when Accept names text/csv and not JSON.

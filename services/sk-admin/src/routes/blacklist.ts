@@ -1,22 +1,16 @@
-import { Codes, SkError, envelope, type SkFastify } from '@sk/http';
+import { Codes, envelope, type SkFastify } from '@sk/http';
 import type { BlacklistKind } from '@sk/seckill';
 import type { FastifyRequest } from 'fastify';
 import { answers, bannedAnswer, blacklistAnswer, unbannedAnswer } from '../answers.js';
-import type { AuditLog } from '../audit.js';
 import { banBodySchema, ipParamsSchema, userParamsSchema, type BlacklistService } from '../blacklist.js';
 
-export async function blacklistRoutes(app: SkFastify, { blacklist, audit }: { blacklist: BlacklistService; audit: AuditLog }) {
+export async function blacklistRoutes(app: SkFastify, { blacklist }: { blacklist: BlacklistService }) {
   const put = async (req: FastifyRequest, kind: BlacklistKind, value: string, reason = '') => {
-    const before = await blacklist.get(kind, value);
-    const { entry, mirror } = await blacklist.ban(kind, value, reason, req.identity!.username);
-    await audit.record(req.identity!, 'blacklist.put', `${kind}:${value}`, before, entry);
+    const { entry, mirror } = await blacklist.ban(req.identity!, kind, value, reason);
     return envelope(Codes.OK, { result: { ...entry, mirror } });
   };
   const remove = async (req: FastifyRequest, kind: BlacklistKind, value: string) => {
-    const before = await blacklist.get(kind, value);
-    const { removed, mirror } = await blacklist.unban(kind, value);
-    if (!removed) throw new SkError(Codes.NOT_FOUND, `${kind} ${value} is not blacklisted`);
-    await audit.record(req.identity!, 'blacklist.delete', `${kind}:${value}`, before, null);
+    const { mirror } = await blacklist.unban(req.identity!, kind, value);
     return envelope(Codes.OK, { result: { value, mirror } });
   };
 

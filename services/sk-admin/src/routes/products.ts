@@ -1,14 +1,12 @@
 import { Codes, SkError, envelope, type SkFastify } from '@sk/http';
 import { z } from 'zod';
 import { answers, productAnswer } from '../answers.js';
-import type { AuditLog } from '../audit.js';
 import { idParamsSchema, nameSchema } from '../fields.js';
 import type { ProductStore } from '../products.js';
 
-export async function productRoutes(app: SkFastify, { products, audit }: { products: ProductStore; audit: AuditLog }) {
+export async function productRoutes(app: SkFastify, { products }: { products: ProductStore }) {
   app.post('/', { schema: { body: z.object({ name: nameSchema }), response: answers(201, productAnswer, [400]) } }, async (req, reply) => {
-    const created = await products.create(req.body.name);
-    await audit.record(req.identity!, 'product.create', `product:${created.product_id}`, null, created);
+    const created = await products.create(req.identity!, req.body.name);
     return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
