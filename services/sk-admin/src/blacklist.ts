@@ -15,7 +15,7 @@ import {
 import { OneAtATime } from '@sk/concurrency';
 import type { Identity } from '@sk/identity';
 import { isRedisReady, type Pool, type Redis } from '@sk/storage';
-import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import type { AuditLog } from './audit.js';
 import type { MirrorState } from './mirror.js';
