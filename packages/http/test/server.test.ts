@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
 import { z } from 'zod';
 import { createTracing } from '@sk/tracing';
 import { spanCollector } from '../../../test/support/spans.js';
 import { Codes, SkError, createService, type SkFastify } from '../src/index.js';
+import { installAnswerCode } from '../src/answer-code.js';
+import { installMetrics } from '../src/metrics.js';
 
 let app: SkFastify;
 let ready = true;
@@ -81,5 +84,25 @@ describe('tracing', () => {
     await traced.close();
     expect(collector.spans.map((s) => [s.localEndpoint.serviceName, s.kind, s.tags?.['http.path']])).toEqual([['closing', 'SERVER', '/last']]);
     collector.close();
+  });
+});
+
+describe('the answer log', () => {
+  it('has a line for each answer but those of a crowd, which the metrics still count', async () => {
+    const logged: Array<[string | undefined, number | undefined]> = [];
+    const bare = Fastify();
+    installAnswerCode(bare, (req) => logged.push([req.route, req.answerCode]));
+    installMetrics(bare, 'answers');
+    bare.get('/one', async () => ({ code: 0, message: 'ok' }));
+    bare.get('/crowd', async (req) => {
+      req.logAnswer = false;
+      return { code: 1004, message: 'sold out' };
+    });
+    await bare.inject({ url: '/one' });
+    await bare.inject({ url: '/crowd' });
+    await bare.inject({ url: '/crowd' });
+    expect(logged).toEqual([['/one', 0]]);
+    expect((await bare.inject({ url: '/metrics' })).body).toMatch(/http_requests_total\{route="\/crowd",method="GET",status="200",code="1004",service="answers"\} 2/);
+    await bare.close();
   });
 });

@@ -34,6 +34,9 @@ export interface GatewayDeps {
   logRequests?: boolean;
 }
 
+// How often the sold-out answers given from memory are summed up in the log.
+const SOLD_OUT_REPORT_MS = 10_000;
+
 /** The gateway: its own /health, and /oauth, /sec, /admin forwarded after the identity check. */
 export function buildApp(deps: GatewayDeps): SkFastify {
   const { discovery, balancer = new SmoothWeightedBalancer(), upstreamTimeoutMs, bulkTimeoutMs = 600_000, logLevel, soldOut } = deps;
@@ -48,10 +51,17 @@ export function buildApp(deps: GatewayDeps): SkFastify {
   };
   const limits = deps.limits && new RequestLimits(deps.limits, app.metrics, Date.now, shared);
   const sweeper = limits && setInterval(() => limits.sweep(), 10_000).unref();
+  const reportSoldOut = () => {
+    const answered = soldOut?.takeAnswered();
+    if (answered?.size) app.log.info({ answered: Object.fromEntries(answered) }, 'attempts answered sold out from memory, by activity (no line each)');
+  };
+  const soldOutReporter = soldOut && setInterval(reportSoldOut, SOLD_OUT_REPORT_MS).unref();
 
   app.addHook('onReady', () => upstreams.watch(UPSTREAM_ROUTES.map((r) => r.service)));
   app.addHook('onClose', () => {
     clearInterval(sweeper);
+    clearInterval(soldOutReporter);
+    reportSoldOut();
     return upstreams.close();
   });
   app.register(upstreamRoutes, { forwarder, verifier, bulkTimeoutMs, soldOut, limits });

@@ -7,6 +7,9 @@ import type { ActivityBook, AnswerCounts } from '@sk/seckill';
  * costs no hop to sk-app. Anything else, or any doubt, goes on to sk-app.
  */
 export class SoldOutShortcut {
+  /** Answers given since the last `takeAnswered`, by activity id. */
+  private answered = new Map<number, number>();
+
   constructor(
     private readonly book: ActivityBook,
     /** Operators' per-activity answer counts, which these answers belong to as much as sk-app's. */
@@ -29,6 +32,14 @@ export class SoldOutShortcut {
     const activity = this.book.forProduct(productId, now);
     if (!activity || this.book.status(activity, now) !== 'sold_out') return false;
     this.answers?.countFor(activity.activity_id, Codes.SOLD_OUT);
+    this.answered.set(activity.activity_id, (this.answered.get(activity.activity_id) ?? 0) + 1);
     return true;
+  }
+
+  /** How many attempts were answered sold out, by activity id, since the last call. */
+  takeAnswered(): Map<number, number> {
+    const answered = this.answered;
+    this.answered = new Map();
+    return answered;
   }
 }

@@ -20,6 +20,9 @@ let mint: TokenMint;
 let app: SkFastify;
 let redis: Redis;
 let answers: AnswerCounts;
+let shortcut: SoldOutShortcut;
+// Whether each answer was to have its own line in the request log.
+const logAnswer: boolean[] = [];
 const keys = redisKeys(iso.redisPrefix);
 
 beforeAll(async () => {
@@ -35,7 +38,10 @@ beforeAll(async () => {
     verifier: new TokenVerifier(async () => mint.jwks),
     upstreamTimeoutMs: 1_000,
     logLevel: 'silent',
-    soldOut: new SoldOutShortcut(book, answers),
+    soldOut: (shortcut = new SoldOutShortcut(book, answers)),
+  });
+  app.addHook('onResponse', async (req) => {
+    logAnswer.push(req.logAnswer);
   });
   await app.ready();
 });
@@ -63,6 +69,7 @@ describe('sold-out answered at the gateway', () => {
     const res = await kill(10, await mint.sign(1, ['user']));
     expect(res.statusCode).toBe(200);
     expect(skApp.seen).toHaveLength(1);
+    expect(logAnswer).toEqual([true]);
   });
 
   it('answers 410/1004 itself once the activity is known sold out, still after the token check', async () => {
@@ -71,6 +78,10 @@ describe('sold-out answered at the gateway', () => {
     const res = await kill(10, await mint.sign(1, ['user']));
     expect([res.statusCode, res.json().code]).toEqual([410, 1004]);
     expect(skApp.seen).toHaveLength(0);
+    // The crowd is summed up in the log, by activity, instead of a line each.
+    expect(logAnswer.at(-1)).toBe(false);
+    expect(shortcut.takeAnswered()).toEqual(new Map([[1, 1]]));
+    expect(shortcut.takeAnswered()).toEqual(new Map());
     // Operators see the gateway's answers among the activity's answers by code.
     await answers.flush();
     expect(await redis.hget(keys.answers(1), '1004')).toBe('1');

@@ -41,7 +41,10 @@ export interface UpstreamRoutesOptions {
  */
 export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut, limits }) => {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const keepBytes = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
+  // JSON named as well: fastify remembers the parser of a named type, where it reads the catch-all's
+  // content type anew for every request.
+  for (const type of ['application/json', '*']) app.addContentTypeParser(type, { parseAs: 'buffer' }, keepBytes);
 
   const forwardTo = (service: string, timeoutMs?: number) => async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?', 1)[0] ?? req.url;
@@ -53,6 +56,8 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
     const heldForUser = identity && limits?.forUser(path, identity.userId);
     if (heldForUser) await heldForUser;
     if (soldOut && path === KILL_PATH && req.method === 'POST' && soldOut.isSoldOut(req.body)) {
+      // A line each for the crowd after a sale would fill the log, and cost more than deciding the answer.
+      req.logAnswer = false;
       return reply.code(Codes.SOLD_OUT.status).type('application/json; charset=utf-8').send(SOLD_OUT_ANSWER);
     }
     const response = await forwarder.forward(service, {
