@@ -1,7 +1,11 @@
 import type { Pool } from '@sk/storage';
 import type { PoolConnection } from 'mysql2/promise';
 
-/** The connection of a transaction in progress, as the work inside it sees it: statements only. */
+/**
+ * The connection of a transaction in progress, as the work inside it sees it: statements only.
+ * The pool has the same shape, so a reader used both inside a change and outside one (selectRow,
+ * idsOf...) takes this and is given the pool outside.
+ */
 export type Tx = Pick<PoolConnection, 'query'>;
 
 /**
