@@ -84,7 +84,9 @@ describe('/metrics of every service', () => {
     const [gw, sk, co] = await Promise.all([gateway, app, core].map((s) => scrape(s!.url)));
     const kills = { method: 'POST', status: '200', code: '1002' };
     expect(value(gw!, 'http_requests_total', { ...kills, route: '/sec/*' }) - value(before[0]!, 'http_requests_total', { ...kills, route: '/sec/*' })).toBe(1);
-    expect(value(sk!, 'http_requests_total', { ...kills, route: '/sec/kill' }) - value(before[1]!, 'http_requests_total', { ...kills, route: '/sec/kill' })).toBe(1);
+    // JSON kills reach sk-app in the gateway's batches.
+    expect(value(sk!, 'sk_batched_kills_total', { status: '200', code: '1002' }) - value(before[1]!, 'sk_batched_kills_total', { status: '200', code: '1002' })).toBe(1);
+    expect(value(sk!, 'sk_kill_batch_size_count') - value(before[1]!, 'sk_kill_batch_size_count')).toBe(1);
     expect(value(sk!, 'sk_relay_wait_seconds_count', { code: '1002' }) - value(before[1]!, 'sk_relay_wait_seconds_count', { code: '1002' })).toBe(1);
     expect(value(co!, 'sk_core_batch_size_sum') - value(before[2]!, 'sk_core_batch_size_sum')).toBe(1);
     expect(value(co!, 'sk_core_lua_seconds_count') - value(before[2]!, 'sk_core_lua_seconds_count')).toBe(1);

@@ -30,8 +30,11 @@ async function metrics(service: RunningService): Promise<string> {
 }
 
 /** The /sec/kill answers an sk-app instance has given so far. */
+/** Kills an sk-app answered, alone or in the gateway's batches. */
 async function killsServed(skApp: RunningService): Promise<number> {
-  const lines = (await metrics(skApp)).split('\n').filter((l) => l.startsWith('http_requests_total{') && l.includes('route="/sec/kill"'));
+  const lines = (await metrics(skApp))
+    .split('\n')
+    .filter((l) => (l.startsWith('http_requests_total{') && l.includes('route="/sec/kill"')) || l.startsWith('sk_batched_kills_total{'));
   return lines.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 

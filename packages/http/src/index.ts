@@ -1,7 +1,7 @@
 // The request fields it adds (answerCode, route, logAnswer) are part of every service's request type.
 import './answer-code.js';
 export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type FieldError } from './codes.js';
-export { createLogger, createService, BODY_LIMIT, REDACT, type ServiceOptions, type SkFastify } from './server.js';
+export { answerForError, bodyFieldErrors, createLogger, createService, BODY_LIMIT, REDACT, type ErrorAnswer, type ServiceOptions, type SkFastify } from './server.js';
 export { listenAndServe } from './lifecycle.js';
 export { connectionMetrics } from './metrics.js';
 export { serveClusterMetrics } from './cluster-metrics.js';

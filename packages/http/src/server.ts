@@ -112,29 +112,10 @@ export function createService(opts: ServiceOptions): SkFastify {
   });
 
   app.setErrorHandler((err: FastifyError | SkError | Error, req, reply) => {
-    if (err instanceof SkError) {
-      if (err.headers) reply.headers(err.headers);
-      return reply.code(err.info.status).send(envelope(err.info, err.errors ? { errors: err.errors } : {}, err.message));
-    }
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const context = (err as { validationContext?: string }).validationContext ?? 'body';
-      const errors: FieldError[] = err.validation.map((v) => ({
-        field: fieldName(context, v.instancePath),
-        message: v.message ?? 'invalid',
-      }));
-      return reply.code(400).send(envelope(Codes.INVALID_REQUEST, { errors }));
-    }
-    const fe = err as FastifyError;
-    const status = fe.statusCode ?? 0;
-    if (status === 413) {
-      return reply.code(413).send(envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'body', message: `larger than ${BODY_LIMIT} bytes` }] }, 'body too large'));
-    }
-    if (status >= 400 && status < 500) {
-      // Malformed JSON, unsupported media type, bad content-length...: the client's fault, never a 500.
-      return reply.code(status).send(envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'body', message: fe.message }] }));
-    }
-    req.log.error({ reqId: req.id, err }, 'request failed');
-    return reply.code(503).send(envelope(Codes.BUSY, {}, 'service busy, try again'));
+    const answer = answerForError(err);
+    if (answer.unexpected) req.log.error({ reqId: req.id, err }, 'request failed');
+    if (answer.headers) reply.headers(answer.headers);
+    return reply.code(answer.status).send(answer.body);
   });
 
   app.get('/health', { logLevel: 'warn' }, async (_req, reply) => {
@@ -151,6 +132,48 @@ declare module 'fastify' {
     /** The service's Prometheus registry, served at `/metrics`. */
     metrics: Registry;
   }
+}
+
+/** The contract's answer to an error thrown while serving a request. */
+export interface ErrorAnswer {
+  status: number;
+  headers?: Record<string, string> | undefined;
+  body: ReturnType<typeof envelope>;
+  /** Not a refusal of ours nor the client's fault: answered 503/1001, and worth a log line. */
+  unexpected?: true;
+}
+
+/**
+ * What the contract answers for an error: an SkError's code, 400/1101 listing the fields zod
+ * refused, 413 above the body limit, 4xx/1101 for other faults of the request, and 503/1001 for
+ * anything else: never a 500.
+ */
+export function answerForError(err: unknown): ErrorAnswer {
+  if (err instanceof SkError) {
+    return { status: err.info.status, headers: err.headers, body: envelope(err.info, err.errors ? { errors: err.errors } : {}, err.message) };
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const context = (err as { validationContext?: string }).validationContext ?? 'body';
+    const errors: FieldError[] = err.validation.map((v) => ({
+      field: fieldName(context, v.instancePath),
+      message: v.message ?? 'invalid',
+    }));
+    return { status: 400, body: envelope(Codes.INVALID_REQUEST, { errors }) };
+  }
+  const status = (err as FastifyError).statusCode ?? 0;
+  if (status === 413) {
+    return { status, body: envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'body', message: `larger than ${BODY_LIMIT} bytes` }] }, 'body too large') };
+  }
+  if (status >= 400 && status < 500) {
+    // Malformed JSON, unsupported media type, bad content-length...: the client's fault, never a 500.
+    return { status, body: envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'body', message: (err as Error).message }] }) };
+  }
+  return { status: 503, body: envelope(Codes.BUSY, {}, 'service busy, try again'), unexpected: true };
+}
+
+/** The fields a zod schema refused in a body, named as the error handler names them. */
+export function bodyFieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] {
+  return issues.map((issue) => ({ field: fieldName('body', `/${issue.path.map(String).join('/')}`), message: issue.message }));
 }
 
 function fieldName(context: string, instancePath: string): string {

@@ -3,15 +3,24 @@ import { Codes, SkError } from '@sk/http';
 import { AuthUnavailableError, type Identity, type TokenChecker } from './verifier.js';
 
 export function bearerToken(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization;
+  return bearerTokenOf(req.headers.authorization);
+}
+
+/** The token of an Authorization header (`Bearer <token>`), if it holds one. */
+export function bearerTokenOf(header: string | undefined): string | undefined {
   if (typeof header !== 'string') return undefined;
   const m = /^Bearer\s+([\w\-.~+/]+=*)$/i.exec(header.trim());
   return m?.[1];
 }
 
 /** The verified identity of the request's bearer token, or a 401/1103 (503/1111 if tokens cannot be checked now). */
-export async function authenticate(verifier: TokenChecker, req: FastifyRequest): Promise<Identity> {
-  const token = bearerToken(req);
+export function authenticate(verifier: TokenChecker, req: FastifyRequest): Promise<Identity> {
+  return authenticateBearer(verifier, req.headers.authorization);
+}
+
+/** The same for an Authorization header carried some other way (kills batched by the gateway). */
+export async function authenticateBearer(verifier: TokenChecker, authorization: string | undefined): Promise<Identity> {
+  const token = bearerTokenOf(authorization);
   if (!token) throw new SkError(Codes.UNAUTHORIZED);
   try {
     const identity = await verifier.verify(token);

@@ -8,6 +8,6 @@ export {
   type TokenChecker,
 } from './verifier.js';
 export { RemoteTokenChecker, type CheckedToken, type TokenCheck } from './remote.js';
-export { authenticate, bearerToken, requireRole } from './fastify.js';
+export { authenticate, authenticateBearer, bearerToken, requireRole } from './fastify.js';
 export { httpJwksSource } from './jwks.js';
 export { hashPassword, verifyPassword } from './password.js';

@@ -5,6 +5,7 @@ import type { Tracing } from '@sk/tracing';
 import { BreakerFactory, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
 import { RequestLimits, type LimitsConfig } from './limits.js';
 import type { Redis } from '@sk/storage';
+import { KillBatches } from './kill-batches.js';
 import { Forwarder, sendOver } from './proxy.js';
 import type { SoldOutShortcut } from './sold-out.js';
 import { UPSTREAM_ROUTES, upstreamRoutes } from './routes/upstream.js';
@@ -32,6 +33,8 @@ export interface GatewayDeps {
   tracing?: Tracing | undefined;
   /** A log line per answer (LOG_REQUESTS). */
   logRequests?: boolean;
+  /** Unsampled kills of one event-loop turn go to sk-app as one request (KILL_BATCHES). */
+  killBatches?: boolean;
 }
 
 // How often the sold-out answers given from memory are summed up in the log.
@@ -64,6 +67,7 @@ export function buildApp(deps: GatewayDeps): SkFastify {
     reportSoldOut();
     return upstreams.close();
   });
-  app.register(upstreamRoutes, { forwarder, verifier, bulkTimeoutMs, soldOut, limits });
+  const killBatches = deps.killBatches ? new KillBatches((request) => forwarder.forward('sk-app', request)) : undefined;
+  app.register(upstreamRoutes, { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches });
   return app;
 }

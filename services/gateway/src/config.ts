@@ -13,6 +13,8 @@ export const configSchema = z.object({
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   // Answer attempts on sold-out products here (activities from ZooKeeper, news over Redis).
   SOLD_OUT_AT_GATEWAY: z.enum(['on', 'off']).default('on'),
+  // Send the purchase attempts of one event-loop turn to sk-app as one request (sampled ones go alone).
+  KILL_BATCHES: z.enum(['on', 'off']).default('on'),
   // Longer than sk-app's relay wait, so a slow seckill is answered by sk-app's own 1108, not by us.
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   // Each upstream instance's circuit breaker: opens above this error rate once the window holds

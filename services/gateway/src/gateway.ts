@@ -63,6 +63,7 @@ const rpcTokenChecker = (breakers: BreakerFactory) => {
 const app = buildApp({
   discovery,
   logRequests: config.LOG_REQUESTS,
+  killBatches: config.KILL_BATCHES === 'on',
   tracing,
   verifier: config.AUTH_MODE === 'rpc' ? rpcTokenChecker : authTokenVerifier(discovery, config.AUTH_URL),
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
 import { ZookeeperDiscovery, type ServiceInstance } from '@sk/discovery';
+import { KILL_BATCH_PATH } from '@sk/seckill';
 import type { ZkSession } from '@sk/zookeeper';
 
 /** What a fake upstream saw of one request. */
@@ -25,7 +26,7 @@ export interface FakeUpstream {
  * A stand-in for a service: registered in ZooKeeper like a real instance, it records every request
  * and answers with an echo of it, except for a few paths with fixed behaviour:
  * `…/teapot` → 418 text with Retry-After, `…/slow` → answers after 2 s, `…/broken` → 500,
- * `/oauth/jwks` → the given key set.
+ * `/oauth/jwks` → the given key set, and the gateway's kill batches → a 1002 per kill, echoing it.
  */
 export async function startFakeUpstream(service: string, zk: ZkSession, zkRoot: string, jwks?: JSONWebKeySet): Promise<FakeUpstream> {
   const app: FastifyInstance = Fastify({ forceCloseConnections: true });
@@ -44,6 +45,10 @@ export async function startFakeUpstream(service: string, zk: ZkSession, zkRoot: 
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     };
     seen.push(record);
+    if (path === KILL_BATCH_PATH) {
+      const { kills } = JSON.parse(record.body.toString()) as { kills: unknown[] };
+      return { answers: kills.map((kill) => ({ status: 200, body: JSON.stringify({ code: 1002, message: 'echo', kill }) })) };
+    }
     if (path.endsWith('/teapot')) return reply.code(418).header('retry-after', '7').type('text/plain; charset=utf-8').send('short and stout');
     if (path.endsWith('/slow')) await new Promise((r) => setTimeout(r, 2_000));
     if (path.endsWith('/broken')) return reply.code(500).send({ code: 1, message: 'broken' });

@@ -1,8 +1,7 @@
-import type { FastifyRequest } from 'fastify';
 import { Codes, SkError } from '@sk/http';
 import type { AutoBan } from './auto-ban.js';
 import type { Blacklist } from './blacklist.js';
-import { clientIpOf } from './client-ip.js';
+import { clientIpOf, type RequestOrigin } from './client-ip.js';
 
 /** Who may attempt a purchase: neither the user nor the client IP blacklisted; attempts are counted for automatic bans. */
 export class Admission {
@@ -13,8 +12,8 @@ export class Admission {
   ) {}
 
   /** Throws 403/1109 for a blacklisted user or IP. */
-  admit(req: FastifyRequest, userId: number): void {
-    const ip = clientIpOf(req, this.trustedProxies);
+  admit(origin: RequestOrigin, userId: number): void {
+    const ip = clientIpOf(origin, this.trustedProxies);
     if (this.blacklist.blocks('user', String(userId)) || this.blacklist.blocks('ip', ip)) throw new SkError(Codes.BLACKLISTED);
     this.autoBan?.count(userId, ip);
   }

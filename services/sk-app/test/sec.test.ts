@@ -2,7 +2,7 @@ import { AnswerCounts } from '@sk/seckill';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { redisKeys, requestSignature, signKeyFor, type ActivityBook } from '@sk/seckill';
+import { KILL_BATCH_MAX, KILL_BATCH_PATH, redisKeys, requestSignature, signKeyFor, type ActivityBook } from '@sk/seckill';
 import { createBlockingRedis, createRedis, type Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
 import { isolate } from '../../../test/support/infra.js';
@@ -176,6 +176,81 @@ describe('/sec/kill refusals', () => {
     const next = await kill(32, signed(32, 5));
     expect([next.statusCode, next.json().code]).toEqual([410, 1004]);
     expect(await redis.llen(keys.requests)).toBe(0);
+  });
+});
+
+describe('kills batched by the gateway', () => {
+  const batch = (kills: Record<string, unknown>[], remoteAddress = '127.0.0.1') =>
+    app.inject({ method: 'POST', url: KILL_BATCH_PATH, payload: { kills }, remoteAddress });
+  const answersOf = (res: Awaited<ReturnType<typeof batch>>) =>
+    (res.json().answers as { status: number; body: string }[]).map((a) => ({ status: a.status, body: JSON.parse(a.body) }));
+
+  it('answers each kill, in order, as the same /sec/kill alone is answered', async () => {
+    const token = `Bearer ${await tokens.sign(51)}`;
+    const cases = [
+      { authorization: token, body: JSON.stringify({ product_id: 'x', sec_time: -1, nonce: 'short', sign: 'zz' }) },
+      { body: JSON.stringify(signed(51, 1)) },
+      { authorization: 'Bearer abc.def.ghi', body: JSON.stringify(signed(51, 1)) },
+      { authorization: token, body: JSON.stringify({ ...signed(51, 1), sign: 'ab12' }) },
+      { authorization: token, body: JSON.stringify(signed(51, 2)) },
+      { authorization: token, body: JSON.stringify(signed(51, 3)) },
+      { authorization: token, body: JSON.stringify(signed(51, 99)) },
+    ];
+    const res = await batch(cases);
+    expect(res.statusCode).toBe(200);
+    const alone = await Promise.all(
+      cases.map(async (c) => {
+        const single = await app.inject({ method: 'POST', url: '/sec/kill', payload: c.body, headers: { 'content-type': 'application/json', ...(c.authorization ? { authorization: c.authorization } : {}) } });
+        return { status: single.statusCode, body: single.json() };
+      }),
+    );
+    expect(answersOf(res)).toEqual(alone);
+    expect(alone.map((a) => a.body.code)).toEqual([1101, 1103, 1103, 1110, 1107, 1105, 1003]);
+  });
+
+  it('refuses a body that is not JSON, or empty, as fastify refuses it alone', async () => {
+    const token = `Bearer ${await tokens.sign(52)}`;
+    const answers = answersOf(await batch([{ authorization: token, body: '{"product_id":' }, { authorization: token, body: '' }]));
+    expect(answers.map((a) => [a.status, a.body.code, a.body.errors[0].field])).toEqual([
+      [400, 1101, 'body'],
+      [400, 1101, 'body'],
+    ]);
+  });
+
+  it('relays the plausible kills and hands each its own reply', async () => {
+    const result = { user_id: 53, product_id: 1, activity_id: 11, token: 'abc', token_time: 1 };
+    const pending = batch([
+      { authorization: `Bearer ${await tokens.sign(53)}`, body: JSON.stringify(signed(53, 1)) },
+      { authorization: `Bearer ${await tokens.sign(54)}`, body: JSON.stringify(signed(54, 1)) },
+    ]);
+    const relayedRequests: { id: string; user_id: number; reply_to: string }[] = [];
+    await until(async () => {
+      const raw = await redis.rpop(keys.requests);
+      if (raw) relayedRequests.push(JSON.parse(raw));
+      return relayedRequests.length === 2;
+    });
+    for (const req of relayedRequests) {
+      const reply = req.user_id === 53 ? { code: 1002, result } : { code: 1006 };
+      await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, ...reply }));
+    }
+    expect(answersOf(await pending).map((a) => [a.status, a.body.code, a.body.result])).toEqual([
+      [200, 1002, result],
+      [409, 1006, undefined],
+    ]);
+  });
+
+  it('believes the shopper address of a batch only from a trusted peer', async () => {
+    blacklist.apply({ source: 'operator', kind: 'ip', value: '203.0.113.9', entry: { reason: 'test', expires_at: null } });
+    const kill = { authorization: `Bearer ${await tokens.sign(55)}`, client_ip: '203.0.113.9', body: JSON.stringify(signed(55, 2)) };
+    expect(answersOf(await batch([kill])).map((a) => a.body.code)).toEqual([1109]);
+    expect(answersOf(await batch([kill], '198.51.100.7')).map((a) => a.body.code)).toEqual([1107]);
+    blacklist.apply({ source: 'operator', kind: 'ip', value: '203.0.113.9', entry: null });
+  });
+
+  it('refuses a malformed or oversized batch whole', async () => {
+    expect((await batch([])).statusCode).toBe(400);
+    const many = Array.from({ length: KILL_BATCH_MAX + 1 }, () => ({ body: '{}' }));
+    expect((await batch(many)).json().code).toBe(1101);
   });
 });
 

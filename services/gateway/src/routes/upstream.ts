@@ -5,6 +5,7 @@ import { canonicalIp } from '@sk/seckill';
 import { accessFor, identify } from '../identity.js';
 import type { RequestLimits } from '../limits.js';
 import type { SoldOutShortcut } from '../sold-out.js';
+import type { KillBatches } from '../kill-batches.js';
 import { upstreamRequestHeaders, type Forwarder } from '../proxy.js';
 
 /** The public routes: every method under each prefix goes to the service behind it. */
@@ -33,13 +34,19 @@ export interface UpstreamRoutesOptions {
   soldOut?: SoldOutShortcut | undefined;
   /** Rate limits; none when absent. */
   limits?: RequestLimits | undefined;
+  /** Sends unsampled kills to sk-app in batches; one request each when absent. */
+  killBatches?: KillBatches | undefined;
 }
+
+// What a batched kill may carry (KILL_BATCH_PATH's schema); anything else goes alone, answered as ever.
+const BATCHABLE_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+const MAX_BATCHED_AUTHORIZATION = 8 * 1024;
 
 /**
  * Checks rate limits and identity, then forwards. Bodies are not parsed here: they stay the client's bytes (any
  * content type, still within the 16 KiB limit) and the upstream validates them.
  */
-export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut, limits }) => {
+export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches }) => {
   app.removeAllContentTypeParsers();
   const keepBytes = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
   // JSON named as well: fastify remembers the parser of a named type, where it reads the catch-all's
@@ -55,12 +62,15 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
     const identity = await identify(verifier, accessFor(path), req);
     const heldForUser = identity && limits?.forUser(path, identity.userId);
     if (heldForUser) await heldForUser;
-    if (soldOut && path === KILL_PATH && req.method === 'POST' && soldOut.isSoldOut(req.body)) {
+    const isKill = path === KILL_PATH && req.method === 'POST';
+    if (isKill && soldOut?.isSoldOut(req.body)) {
       // A line each for the crowd after a sale would fill the log, and cost more than deciding the answer.
       req.logAnswer = false;
       return reply.code(Codes.SOLD_OUT.status).type('application/json; charset=utf-8').send(SOLD_OUT_ANSWER);
     }
-    const response = await forwarder.forward(service, {
+    const response = isKill && killBatches && batchable(req)
+      ? await killBatches.attempt({ authorization: req.headers.authorization, client_ip: clientIp, body: (req.body as Buffer).toString('utf8') })
+      : await forwarder.forward(service, {
       method: req.method,
       url: req.url,
       headers: upstreamRequestHeaders(req.headers, { clientIp, identity }),
@@ -69,6 +79,12 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
       ...(timeoutMs ? { timeoutMs } : {}),
     });
     return reply.code(response.status).headers(response.headers).send(response.body);
+  };
+
+  // Sampled kills go alone: their spans are the request's own.
+  const batchable = (req: FastifyRequest) => {
+    const { authorization } = req.headers;
+    return !req.trace?.sampled.getOrElse(false) && Buffer.isBuffer(req.body) && BATCHABLE_TYPE.test(req.headers['content-type'] ?? '') && (authorization?.length ?? 0) <= MAX_BATCHED_AUTHORIZATION;
   };
 
   for (const { prefix, service } of UPSTREAM_ROUTES) app.all(`${prefix}/*`, forwardTo(service));

@@ -1,10 +1,13 @@
-import type { AnswerCounts } from '@sk/seckill';
+import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { authenticate, type TokenVerifier } from '@sk/identity';
-import { Codes, envelope, type SkPlugin } from '@sk/http';
+import { KILL_BATCH_BODY_LIMIT, KILL_BATCH_PATH, killBatchSchema, type AnswerCounts, type KillBatch, type KillBatchAnswer } from '@sk/seckill';
+import { authenticate, authenticateBearer, type TokenVerifier } from '@sk/identity';
+import { Codes, SkError, answerForError, bodyFieldErrors, envelope, type SkPlugin } from '@sk/http';
 import { b3Of } from '@sk/tracing';
 import type { Admission } from '../admission.js';
-import type { Seckill } from '../seckill.js';
+import { originOf, type RequestOrigin } from '../client-ip.js';
+import { killBatchMetrics } from '../metrics.js';
+import type { KillRequest, Seckill } from '../seckill.js';
 
 const productQuery = z.object({ product_id: z.coerce.number().int().positive() });
 
@@ -25,19 +28,45 @@ export interface SecRoutesOptions {
 }
 
 export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, verifier, admission, answers }) => {
+  const batchMetrics = killBatchMetrics(app.metrics);
+  /** One purchase attempt, however it arrived. */
+  const attempt = (authorization: string | undefined, origin: RequestOrigin, body: KillRequest, trace?: Record<string, string>) =>
+    answers.track(body.product_id, async () => {
+      const identity = await authenticateBearer(verifier, authorization);
+      admission.admit(origin, identity.userId);
+      return seckill.kill(identity.userId, body, trace);
+    });
+
+  /** A kill of the gateway's batch, answered as the error handler would answer it alone. */
+  const answerBatched = async (kill: KillBatch['kills'][number], peer: string, log: FastifyBaseLogger): Promise<KillBatchAnswer> => {
+    try {
+      const body = killBody.safeParse(parseJsonBody(kill.body));
+      if (!body.success) throw SkError.invalid(bodyFieldErrors(body.error.issues));
+      const result = await attempt(kill.authorization, { peer, forwardedIp: kill.client_ip }, body.data);
+      batchMetrics.answered(Codes.SECKILL_SUCCESS.status, Codes.SECKILL_SUCCESS.code);
+      return { status: Codes.SECKILL_SUCCESS.status, body: JSON.stringify(envelope(Codes.SECKILL_SUCCESS, { result })) };
+    } catch (err) {
+      const answer = answerForError(err);
+      if (answer.unexpected) log.error({ err }, 'batched kill failed');
+      batchMetrics.answered(answer.status, answer.body.code);
+      return { status: answer.status, ...(answer.headers ? { headers: answer.headers } : {}), body: JSON.stringify(answer.body) };
+    }
+  };
+
   app.get('/sec/list', async () => envelope(Codes.OK, { result: await seckill.list() }));
 
   app.get('/sec/info', { schema: { querystring: productQuery } }, async (req) =>
     envelope(Codes.OK, { result: await seckill.info(req.query.product_id) }),
   );
 
-  app.post('/sec/kill', { schema: { body: killBody } }, async (req) => {
-    const result = await answers.track(req.body.product_id, async () => {
-      const identity = await authenticate(verifier, req);
-      admission.admit(req, identity.userId);
-      return seckill.kill(identity.userId, req.body, b3Of(req.trace));
-    });
-    return envelope(Codes.SECKILL_SUCCESS, { result });
+  app.post('/sec/kill', { schema: { body: killBody } }, async (req) =>
+    envelope(Codes.SECKILL_SUCCESS, { result: await attempt(req.headers.authorization, originOf(req), req.body, b3Of(req.trace)) }),
+  );
+
+  app.post(KILL_BATCH_PATH, { schema: { body: killBatchSchema }, bodyLimit: KILL_BATCH_BODY_LIMIT }, async (req) => {
+    const peer = req.socket.remoteAddress ?? '';
+    batchMetrics.received(req.body.kills.length);
+    return { answers: await Promise.all(req.body.kills.map((kill) => answerBatched(kill, peer, req.log))) };
   });
 
   app.get('/sec/result', { schema: { querystring: productQuery } }, async (req) => {
@@ -45,3 +74,13 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
     return envelope(Codes.SECKILL_SUCCESS, { result: await seckill.result(identity.userId, req.query.product_id) });
   });
 };
+
+/** A batched kill's body, refused as fastify refuses a single one that is not JSON. */
+function parseJsonBody(raw: string): unknown {
+  if (raw.length === 0) throw SkError.invalid([{ field: 'body', message: 'Body cannot be empty when content-type is set to \'application/json\'' }]);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw SkError.invalid([{ field: 'body', message: 'Body is not valid JSON but content-type is set to \'application/json\'' }]);
+  }
+}
