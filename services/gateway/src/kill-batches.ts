@@ -1,12 +1,19 @@
 import { Codes, SkError } from '@sk/http';
 import { KILL_BATCH_MAX, KILL_BATCH_PATH, killBatchAnswersSchema, type KillBatch } from '@sk/seckill';
-import type { OutboundRequest, UpstreamResponse } from './proxy.js';
+import type { HeaderMap, OutboundRequest, UpstreamResponse } from './proxy.js';
 
 export type Kill = KillBatch['kills'][number];
 
+/** A kill's answer; its body a string as sk-app serialized it, sent to the client in one write with the head. */
+export interface KillAnswer {
+  status: number;
+  headers: HeaderMap;
+  body: string | Buffer;
+}
+
 interface Waiting {
   kill: Kill;
-  resolve: (answer: UpstreamResponse) => void;
+  resolve: (answer: KillAnswer) => void;
   reject: (err: unknown) => void;
 }
 
@@ -27,7 +34,7 @@ export class KillBatches {
   ) {}
 
   /** Resolves with the kill's answer (or sk-app's own answer to the batch, when it refused it whole). */
-  attempt(kill: Kill): Promise<UpstreamResponse> {
+  attempt(kill: Kill): Promise<KillAnswer> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ kill, resolve, reject });
       if (this.waiting.length === 1) setImmediate(() => this.flush());
@@ -56,7 +63,7 @@ export class KillBatches {
       const answers = parseAnswers(response.body, batch.length);
       batch.forEach((w, i) => {
         const answer = answers[i]!;
-        w.resolve({ status: answer.status, headers: answer.headers ? { ...ANSWER_HEADERS, ...answer.headers } : ANSWER_HEADERS, body: Buffer.from(answer.body) });
+        w.resolve({ status: answer.status, headers: answer.headers ? { ...ANSWER_HEADERS, ...answer.headers } : ANSWER_HEADERS, body: answer.body });
       });
     } catch (err) {
       for (const w of batch) w.reject(err);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SkError } from '@sk/http';
 import { KILL_BATCH_PATH } from '@sk/seckill';
-import { KillBatches, type Kill } from '../src/kill-batches.js';
+import { KillBatches, type Kill, type KillAnswer } from '../src/kill-batches.js';
 import type { OutboundRequest, UpstreamResponse } from '../src/proxy.js';
 
 const kill = (n: number): Kill => ({ authorization: `Bearer t${n}`, client_ip: '127.0.0.1', body: `{"product_id":${n}}` });
@@ -17,7 +17,7 @@ function echoing(sent: OutboundRequest[]) {
   };
 }
 
-const bodyOf = (answer: UpstreamResponse) => JSON.parse(answer.body.toString());
+const bodyOf = (answer: KillAnswer) => JSON.parse(answer.body.toString());
 
 describe('kill batches', () => {
   it('sends the kills of one turn as one request and gives each its own answer', async () => {
