@@ -68,16 +68,17 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
       req.logAnswer = false;
       return reply.code(Codes.SOLD_OUT.status).type('application/json; charset=utf-8').send(SOLD_OUT_ANSWER);
     }
-    const response = isKill && killBatches && batchable(req)
-      ? await killBatches.attempt({ authorization: req.headers.authorization, client_ip: clientIp, body: (req.body as Buffer).toString('utf8') })
-      : await forwarder.forward(service, {
-      method: req.method,
-      url: req.url,
-      headers: upstreamRequestHeaders(req.headers, { clientIp, identity }),
-      trace: req.trace,
-      body: Buffer.isBuffer(req.body) ? req.body : undefined,
-      ...(timeoutMs ? { timeoutMs } : {}),
-    });
+    const response =
+      isKill && killBatches && batchable(req)
+        ? await killBatches.attempt({ authorization: req.headers.authorization, client_ip: clientIp, body: (req.body as Buffer).toString('utf8') })
+        : await forwarder.forward(service, {
+            method: req.method,
+            url: req.url,
+            headers: upstreamRequestHeaders(req.headers, { clientIp, identity }),
+            trace: req.trace,
+            body: Buffer.isBuffer(req.body) ? req.body : undefined,
+            ...(timeoutMs ? { timeoutMs } : {}),
+          });
     return reply.code(response.status).headers(response.headers).send(response.body);
   };
 
