@@ -64,7 +64,7 @@ describe('gateway process', () => {
       }),
     );
     const before = skApp.seen.length;
-    const answers = await Promise.all(kills.map(async (k) => (await fetch(`${gateway.url}/sec/kill`, { method: 'POST', ...k })).json()));
+    const answers = await Promise.all(kills.map(async (k) => (await (await fetch(`${gateway.url}/sec/kill`, { method: 'POST', ...k })).json()) as { kill: unknown }));
     expect(answers.map((a) => a.kill)).toEqual(kills.map((k) => ({ authorization: k.headers.authorization, client_ip: '127.0.0.1', body: k.body })));
     const batches = skApp.seen.slice(before);
     expect(batches.every((b) => b.url === KILL_BATCH_PATH && b.headers['x-sk-user-id'] === undefined)).toBe(true);
