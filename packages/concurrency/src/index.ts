@@ -1,2 +1,3 @@
 export { SerialRerun } from './serial-rerun.js';
 export { OneAtATime } from './one-at-a-time.js';
+export { TurnBatch } from './turn-batch.js';

@@ -1,3 +1,4 @@
+import { TurnBatch } from '@sk/concurrency';
 import { Codes, SkError } from '@sk/http';
 import { KILL_BATCH_MAX, KILL_BATCH_PATH, killBatchAnswersSchema, type KillBatch } from '@sk/seckill';
 import type { HeaderMap, OutboundRequest, UpstreamResponse } from './proxy.js';
@@ -25,7 +26,9 @@ const ANSWER_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
  * sk-app serves many attempts instead of one.
  */
 export class KillBatches {
-  private waiting: Waiting[] = [];
+  private readonly waiting = new TurnBatch<Waiting>((waiting) => {
+    for (let i = 0; i < waiting.length; i += this.maxBatch) void this.sendBatch(waiting.slice(i, i + this.maxBatch));
+  });
 
   /** `send`: one request to sk-app, through the gateway's balancing, breakers and retries. */
   constructor(
@@ -35,16 +38,7 @@ export class KillBatches {
 
   /** Resolves with the kill's answer (or sk-app's own answer to the batch, when it refused it whole). */
   attempt(kill: Kill): Promise<KillAnswer> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ kill, resolve, reject });
-      if (this.waiting.length === 1) setImmediate(() => this.flush());
-    });
-  }
-
-  private flush(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (let i = 0; i < waiting.length; i += this.maxBatch) void this.sendBatch(waiting.slice(i, i + this.maxBatch));
+    return new Promise((resolve, reject) => this.waiting.add({ kill, resolve, reject }));
   }
 
   private async sendBatch(batch: Waiting[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { TurnBatch } from '@sk/concurrency';
 import { popBatch, type Redis } from '@sk/storage';
 import { relayReplySchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
 import { fromB3, type CallSpan, type Tracing } from '@sk/tracing';
@@ -33,7 +34,8 @@ interface Queued {
 export class RelayClient {
   private readonly waiters = new Map<string, { resolve: (r: RelayOutcome) => void; timer: NodeJS.Timeout }>();
   private readonly replyList: string;
-  private outbox: Queued[] = [];
+  /** Attempts of one event-loop turn leave in one LPUSH. */
+  private readonly outbox = new TurnBatch<Queued>((batch) => this.push(batch));
   private running = false;
   private done: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -99,19 +101,11 @@ export class RelayClient {
       this.waiters.set(id, { resolve, timer });
     });
     const parent = trace && this.opts.tracing ? fromB3(trace) : undefined;
-    this.enqueue({ id, json: JSON.stringify(request), span: parent && this.opts.tracing?.call(parent, 'redis', 'lpush relay') });
+    this.outbox.add({ id, json: JSON.stringify(request), span: parent && this.opts.tracing?.call(parent, 'redis', 'lpush relay') });
     return outcome;
   }
 
-  /** Attempts of one event-loop turn leave in one LPUSH. */
-  private enqueue(item: Queued): void {
-    this.outbox.push(item);
-    if (this.outbox.length === 1) setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    const batch = this.outbox;
-    this.outbox = [];
+  private push(batch: Queued[]): void {
     this.redis.lpush(this.keys.requests, ...batch.map((item) => item.json)).then(
       () => {
         for (const { span } of batch) span?.finish();
