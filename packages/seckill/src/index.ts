@@ -22,4 +22,4 @@ export {
 export { BatchedCounts, type Tally } from './batched-counts.js';
 export { AnswerCounts } from './answer-counts.js';
 export { readSold, remainingOf } from './stock.js';
-export { KILL_BATCH_PATH, KILL_BATCH_MAX, KILL_BATCH_BODY_LIMIT, killBatchSchema, killBatchAnswersSchema, type KillBatch, type KillBatchAnswer } from './kill-batch.js';
+export { KILL_BATCH_PATH, KILL_BATCH_MAX, KILL_BATCH_BODY_LIMIT, KILL_BATCHED_BODY_MAX, KILL_AUTHORIZATION_MAX, killBatchSchema, killBatchAnswersSchema, type KillBatch, type KillBatchAnswer } from './kill-batch.js';

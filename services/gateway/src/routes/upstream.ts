@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenChecker } from '@sk/identity';
 import { Codes, envelope } from '@sk/http';
-import { canonicalIp } from '@sk/seckill';
+import { KILL_AUTHORIZATION_MAX, KILL_BATCHED_BODY_MAX, canonicalIp } from '@sk/seckill';
 import { accessFor, identify } from '../identity.js';
 import type { RequestLimits } from '../limits.js';
 import type { SoldOutShortcut } from '../sold-out.js';
@@ -40,7 +40,6 @@ export interface UpstreamRoutesOptions {
 
 // What a batched kill may carry (KILL_BATCH_PATH's schema); anything else goes alone, answered as ever.
 const BATCHABLE_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
-const MAX_BATCHED_AUTHORIZATION = 8 * 1024;
 
 /**
  * Checks rate limits and identity, then forwards. Bodies are not parsed here: they stay the client's bytes (any
@@ -85,7 +84,13 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
   // Sampled kills go alone: their spans are the request's own.
   const batchable = (req: FastifyRequest) => {
     const { authorization } = req.headers;
-    return !req.trace?.sampled.getOrElse(false) && Buffer.isBuffer(req.body) && BATCHABLE_TYPE.test(req.headers['content-type'] ?? '') && (authorization?.length ?? 0) <= MAX_BATCHED_AUTHORIZATION;
+    return (
+      !req.trace?.sampled.getOrElse(false) &&
+      Buffer.isBuffer(req.body) &&
+      req.body.length <= KILL_BATCHED_BODY_MAX &&
+      BATCHABLE_TYPE.test(req.headers['content-type'] ?? '') &&
+      (authorization?.length ?? 0) <= KILL_AUTHORIZATION_MAX
+    );
   };
 
   for (const { prefix, service } of UPSTREAM_ROUTES) app.all(`${prefix}/*`, forwardTo(service));

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import { errorCodes, type FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { KILL_BATCH_BODY_LIMIT, KILL_BATCH_PATH, killBatchSchema, type AnswerCounts, type KillBatch, type KillBatchAnswer } from '@sk/seckill';
 import { authenticate, authenticateBearer, type TokenVerifier } from '@sk/identity';
@@ -29,22 +29,24 @@ export interface SecRoutesOptions {
 
 export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, verifier, admission, answers }) => {
   const batchMetrics = killBatchMetrics(app.metrics);
-  /** One purchase attempt, however it arrived. */
-  const attempt = (authorization: string | undefined, origin: RequestOrigin, body: KillRequest, trace?: Record<string, string>) =>
-    answers.track(body.product_id, async () => {
+  /** One purchase attempt, however it arrived: its success envelope, or the refusal thrown. */
+  const attempt = async (authorization: string | undefined, origin: RequestOrigin, body: KillRequest, trace?: Record<string, string>) => {
+    const result = await answers.track(body.product_id, async () => {
       const identity = await authenticateBearer(verifier, authorization);
       admission.admit(origin, identity.userId);
       return seckill.kill(identity.userId, body, trace);
     });
+    return envelope(Codes.SECKILL_SUCCESS, { result });
+  };
 
   /** A kill of the gateway's batch, answered as the error handler would answer it alone. */
   const answerBatched = async (kill: KillBatch['kills'][number], peer: string, log: FastifyBaseLogger): Promise<KillBatchAnswer> => {
     try {
       const body = killBody.safeParse(parseJsonBody(kill.body));
       if (!body.success) throw SkError.invalid(bodyFieldErrors(body.error.issues));
-      const result = await attempt(kill.authorization, { peer, forwardedIp: kill.client_ip }, body.data);
-      batchMetrics.answered(Codes.SECKILL_SUCCESS.status, Codes.SECKILL_SUCCESS.code);
-      return { status: Codes.SECKILL_SUCCESS.status, body: JSON.stringify(envelope(Codes.SECKILL_SUCCESS, { result })) };
+      const success = await attempt(kill.authorization, { peer, forwardedIp: kill.client_ip }, body.data);
+      batchMetrics.answered(Codes.SECKILL_SUCCESS.status, success.code);
+      return { status: Codes.SECKILL_SUCCESS.status, body: JSON.stringify(success) };
     } catch (err) {
       const answer = answerForError(err);
       if (answer.unexpected) log.error({ err }, 'batched kill failed');
@@ -59,9 +61,7 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
     envelope(Codes.OK, { result: await seckill.info(req.query.product_id) }),
   );
 
-  app.post('/sec/kill', { schema: { body: killBody } }, async (req) =>
-    envelope(Codes.SECKILL_SUCCESS, { result: await attempt(req.headers.authorization, originOf(req), req.body, b3Of(req.trace)) }),
-  );
+  app.post('/sec/kill', { schema: { body: killBody } }, (req) => attempt(req.headers.authorization, originOf(req), req.body, b3Of(req.trace)));
 
   app.post(KILL_BATCH_PATH, { schema: { body: killBatchSchema }, bodyLimit: KILL_BATCH_BODY_LIMIT }, async (req) => {
     const peer = req.socket.remoteAddress ?? '';
@@ -75,12 +75,12 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
   });
 };
 
-/** A batched kill's body, refused as fastify refuses a single one that is not JSON. */
+/** A batched kill's body, refused with the errors fastify's JSON parser gives a single one. */
 function parseJsonBody(raw: string): unknown {
-  if (raw.length === 0) throw SkError.invalid([{ field: 'body', message: 'Body cannot be empty when content-type is set to \'application/json\'' }]);
+  if (raw.length === 0) throw new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY();
   try {
     return JSON.parse(raw);
   } catch {
-    throw SkError.invalid([{ field: 'body', message: 'Body is not valid JSON but content-type is set to \'application/json\'' }]);
+    throw new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY();
   }
 }
