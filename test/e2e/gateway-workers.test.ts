@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ZkSession } from '@sk/zookeeper';
 import { ZK_HOSTS, isolate } from '../support/infra.js';
@@ -50,6 +51,40 @@ function getOnNewConnection(path: string): Promise<number> {
   });
 }
 
+/** A kept-alive connection that has had one request answered (so a worker holds it). */
+function openConnection(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(gateway.port, '127.0.0.1', () => socket.write('GET /no/such/route HTTP/1.1\r\nHost: gateway\r\n\r\n'));
+    socket.once('data', (chunk) => (String(chunk).startsWith('HTTP/1.1 404') ? resolve(socket) : reject(new Error(String(chunk)))));
+    socket.once('error', reject);
+  });
+}
+
+/** The pid holding the server end of each open connection to the gateway, by the client's port (Linux /proc). */
+function serverEnds(pids: number[]): Map<number, number> {
+  const pidOfInode = new Map<string, number>();
+  for (const pid of pids) {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) pidOfInode.set(inode, pid);
+    }
+  }
+  const ends = new Map<number, number>();
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').trim().split('\n').slice(1)) {
+    const [, local, remote, state, , , , , , inode] = line.trim().split(/\s+/);
+    const pid = pidOfInode.get(inode!);
+    // 01: established
+    if (state === '01' && pid && parseInt(local!.split(':')[1]!, 16) === gateway.port) ends.set(parseInt(remote!.split(':')[1]!, 16), pid);
+  }
+  return ends;
+}
+
+/** How many of `sockets` each of `workers` holds. */
+function heldBy(workers: number[], sockets: Socket[]): number[] {
+  const ends = serverEnds(workers);
+  return workers.map((worker) => sockets.filter((socket) => ends.get(socket.localPort!) === worker).length);
+}
+
 const registrations = () => zk.getChildren(`${iso.zkRoot}/services/gateway`);
 
 
@@ -63,6 +98,27 @@ it('runs two workers behind one registration, and /metrics counts what both answ
   expect(statuses).toEqual(Array(40).fill(404));
   // Each scrape lands on one worker; a worker's own registry would hold only about half of these.
   for (let scrape = 0; scrape < 4; scrape++) expect(await answersCounted(gateway.url, 'status="404"')).toBe(40);
+});
+
+it('hands each new connection to the worker that holds the fewest', async () => {
+  const workers = childrenOf(gateway.child.pid!);
+  const first = await Promise.all(Array.from({ length: 10 }, openConnection));
+  // Kept open, each stays with its worker: close all that one worker holds.
+  const ends = serverEnds(workers);
+  const [emptied, other] = workers;
+  const closing = first.filter((socket) => ends.get(socket.localPort!) === emptied);
+  const kept = first.filter((socket) => !closing.includes(socket));
+  expect(closing.length).toBeGreaterThan(0);
+  for (const socket of closing) socket.destroy();
+  await expect.poll(() => heldBy(workers, first), { timeout: 5_000 }).toEqual([0, kept.length]);
+
+  // In turn, the next ten would leave the worker that kept its connections ahead by as many; by
+  // connections held, the emptied one catches up first.
+  const second = await Promise.all(Array.from({ length: 10 }, openConnection));
+  const [held, heldByOther] = heldBy([emptied!, other!], [...kept, ...second]);
+  expect(held! + heldByOther!).toBe(kept.length + 10);
+  expect(Math.abs(held! - heldByOther!)).toBeLessThanOrEqual(1);
+  for (const socket of [...kept, ...second]) socket.destroy();
 });
 
 it('replaces a worker that dies', async () => {

@@ -73,18 +73,15 @@ export function clusterWorkerMetrics(registry: Registry): () => Promise<string> 
 
 /**
  * In the cluster's primary: answers each worker's request for the whole cluster's metrics. Only
- * workers that listen are collected: one still starting has no registry to give yet.
+ * the `serving` workers are collected: one still starting has no registry to give yet.
  */
-export function serveClusterMetrics(): void {
-  const serving = new Set<Worker>();
+export function serveClusterMetrics(serving: () => Iterable<Worker>): void {
   const collections = new PendingReplies();
-  cluster.on('listening', (worker) => serving.add(worker));
-  cluster.on('exit', (worker) => serving.delete(worker));
   cluster.on('message', (worker, message: Message) => {
     if (message?.type === COLLECTED) return collections.settle(message);
     if (message?.type !== ASK) return;
     const reply = (answer: Omit<Message, 'type' | 'id'>) => worker.isConnected() && worker.send({ type: ANSWER, id: message.id, ...answer });
-    Promise.all([...serving].map((each) => collections.ask((id) => each.send({ type: COLLECT, id }), COLLECT_WITHIN_MS))).then(async (collected) => {
+    Promise.all([...serving()].map((each) => collections.ask((id) => each.send({ type: COLLECT, id }), COLLECT_WITHIN_MS))).then(async (collected) => {
       const failed = collected.find((c) => c.metrics === undefined);
       if (failed) return reply({ error: failed.error ?? 'a worker gave no metrics' });
       reply({ text: await AggregatorRegistry.aggregate(collected.map((c) => c.metrics!)).metrics() });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Discovery } from '@sk/discovery';
-import { listenAndServe } from '@sk/http';
+import { listenAndServe, serveHandedConnections } from '@sk/http';
 
 export interface InstanceConfig {
   PORT: number;
@@ -16,8 +16,11 @@ export function instanceId(service: string, config: InstanceConfig): string {
 
 export interface ServeOptions {
   grpcPort?: number;
-  /** False in a worker of a cluster, whose primary announces the one instance they make together. */
-  announce?: boolean;
+  /**
+   * In a worker of a cluster: serves the connections its primary hands over, and leaves it to the
+   * primary to announce the one instance they make together.
+   */
+  clusterWorker?: boolean;
 }
 
 /**
@@ -28,10 +31,10 @@ export async function serve(service: string, app: FastifyInstance, config: Insta
   app.addHook('preClose', async () => {
     await discovery.close().catch((err) => app.log.warn({ err }, 'deregistration failed'));
   });
+  if (extra.clusterWorker) return serveHandedConnections(app);
   await listenAndServe(app, config.PORT, config.HOST);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  if (extra.announce === false) return;
   await announce(service, port, config, discovery, extra);
   app.log.info({ service, port }, 'registered');
 }

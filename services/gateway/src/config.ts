@@ -9,7 +9,7 @@ export const configSchema = z.object({
   ...zookeeperEnv,
   ...discoveryEnv,
   ...redisEnv,
-  // Processes sharing the gateway's port (node:cluster), so that its work can use more than one core.
+  // Processes sharing the gateway's port (node:cluster, see workers.ts), so that its work can use more than one core.
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   // Answer attempts on sold-out products here (activities from ZooKeeper, news over Redis).
   SOLD_OUT_AT_GATEWAY: z.enum(['on', 'off']).default('on'),

@@ -93,4 +93,4 @@ app.addHook('onClose', async () => {
   zk?.close();
 });
 answers?.start();
-await serve('gateway', app, config, discovery, { announce: !cluster.isWorker });
+await serve('gateway', app, config, discovery, { clusterWorker: cluster.isWorker });

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { createDiscovery } from '@sk/discovery';
-import { createLogger, serveClusterMetrics } from '@sk/http';
+import { ConnectionBalancer, createLogger, serveClusterMetrics } from '@sk/http';
 import { announce } from '@sk/runtime';
 import { ZkSession } from '@sk/zookeeper';
 import type { GatewayConfig } from './config.js';
@@ -12,16 +12,14 @@ const REPLACE_AFTER_MS = 1_000;
 const STOP_WITHIN_MS = 12_000;
 
 /**
- * The gateway as GATEWAY_WORKERS processes sharing one port: node:cluster hands each new
- * connection to the next worker, so the gateway's own work (verifying, limiting, answering from
- * memory, forwarding) uses more than one core. This primary serves nothing itself. It registers
- * the gateway once for all workers, replaces a worker that dies, gathers the workers' metrics for
- * `/metrics`, and on SIGTERM leaves discovery before it stops the workers.
- *
- * The primary hands each connection to the next worker in turn (node:cluster's round robin; left
- * to the kernel, the spread was uneven enough to cost a third of the throughput in some runs). A
- * connection handed to a worker in the instant it dies is lost with it: its client waits for its
- * own timeout, as it would for any crashed server.
+ * The gateway as GATEWAY_WORKERS processes behind one port, so the gateway's own work (verifying,
+ * limiting, answering from memory, forwarding) uses more than one core. This primary serves no
+ * request itself: it listens and hands each connection to the worker that holds the fewest
+ * (ConnectionBalancer; node:cluster's round robin and the kernel both left the workers unevenly
+ * loaded). It registers the gateway once for all workers, replaces a worker that dies, gathers the
+ * workers' metrics for `/metrics`, and on SIGTERM stops taking connections and leaves discovery
+ * before it stops the workers. A connection handed to a worker in the instant it dies is lost
+ * with it: its client waits for its own timeout, as it would for any crashed server.
  *
  * Each worker keeps its own rate-limit buckets, as separate gateways do: a client spread over
  * many connections can get up to GATEWAY_WORKERS times a per-address or per-user rate, unless the
@@ -30,7 +28,8 @@ const STOP_WITHIN_MS = 12_000;
 export async function runWorkers(config: GatewayConfig): Promise<void> {
   const log = createLogger('gateway', config.LOG_LEVEL);
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway.js', import.meta.url)) });
-  serveClusterMetrics();
+  const balancer = new ConnectionBalancer();
+  serveClusterMetrics(() => balancer.serving);
 
   const zk = config.SK_DISCOVERY === 'zookeeper' ? new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS }) : undefined;
   const discovery = createDiscovery(config, () => zk!);
@@ -41,6 +40,7 @@ export async function runWorkers(config: GatewayConfig): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), STOP_WITHIN_MS).unref();
+    balancer.close();
     await discovery.close().catch((err: unknown) => log.warn({ err }, 'deregistration failed'));
     zk?.close();
     await Promise.all(
@@ -70,8 +70,10 @@ export async function runWorkers(config: GatewayConfig): Promise<void> {
     setTimeout(() => stopping || cluster.fork(), REPLACE_AFTER_MS);
   });
   for (let i = 0; i < config.GATEWAY_WORKERS; i++) cluster.fork();
-  // The port they share (with PORT=0, the one the first worker was given is every worker's).
-  const port = await new Promise<number>((resolve) => cluster.once('listening', (_worker, address) => resolve(address.port)));
+  const port = await balancer.listen(config.PORT, config.HOST).catch((err: unknown) => {
+    log.fatal({ err }, 'the gateway cannot listen');
+    process.exit(1);
+  });
   listening = true;
 
   await zk?.waitConnected();

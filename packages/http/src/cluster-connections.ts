@@ -1,0 +1,103 @@
+import cluster, { type Worker } from 'node:cluster';
+import net from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { stopOnSignals } from './lifecycle.js';
+
+// Worker → primary: it serves now; one of its connections closed. Primary → worker: a connection (the socket rides along).
+const SERVING = 'sk:serving';
+const CLOSED = 'sk:connection-closed';
+const CONNECTION = 'sk:connection';
+
+interface Message {
+  type?: string;
+}
+
+/**
+ * In a cluster's primary: listens on the cluster's port and hands each new connection to the
+ * serving worker that holds the fewest. node:cluster's round robin hands the next connection to
+ * whichever worker acknowledged its last one first, so a crowd connecting while one worker was
+ * busy went mostly to the other (seen in ./sk bench: 127 of 200 connections on one worker, whose
+ * clients then waited about 20% longer than the other's).
+ */
+export class ConnectionBalancer {
+  /** Serving workers and how many connections each holds. */
+  private readonly held = new Map<Worker, number>();
+  private readonly server = net.createServer({ pauseOnConnect: true }, (socket) => this.handOff(socket));
+  private readonly firstServing: Promise<void>;
+
+  constructor() {
+    let served: () => void;
+    this.firstServing = new Promise((resolve) => (served = resolve));
+    cluster.on('message', (worker, message: Message) => {
+      if (message?.type === SERVING) {
+        this.held.set(worker, 0);
+        served();
+      } else if (message?.type === CLOSED) {
+        const held = this.held.get(worker);
+        if (held) this.held.set(worker, held - 1);
+      }
+    });
+    cluster.on('exit', (worker) => this.held.delete(worker));
+    // A client that resets before its connection is handed over is not the primary's concern.
+    this.server.on('error', () => {});
+  }
+
+  /** The workers that take connections. */
+  get serving(): Iterable<Worker> {
+    return this.held.keys();
+  }
+
+  /** Listens once a worker serves; resolves with the port (the one bound, when `port` is 0). */
+  async listen(port: number, host: string): Promise<number> {
+    await this.firstServing;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Takes no more connections; those handed over stay with their workers. */
+  close(): void {
+    this.server.close();
+  }
+
+  private handOff(socket: net.Socket): void {
+    let target: Worker | undefined;
+    let fewest = Infinity;
+    for (const [worker, held] of this.held) {
+      if (held < fewest && worker.isConnected()) [target, fewest] = [worker, held];
+    }
+    if (!target) return void socket.destroy();
+    const worker = target;
+    this.held.set(worker, fewest + 1);
+    worker.send({ type: CONNECTION }, socket, (err: Error | null) => {
+      if (!err) return;
+      socket.destroy();
+      const held = this.held.get(worker);
+      if (held) this.held.set(worker, held - 1);
+    });
+  }
+}
+
+/**
+ * In a cluster worker: serves the connections its primary hands over (see ConnectionBalancer)
+ * instead of listening, and closes everything in order on SIGINT/SIGTERM.
+ */
+export async function serveHandedConnections(app: FastifyInstance): Promise<void> {
+  stopOnSignals(app);
+  await app.ready();
+  // Node's http server starts its header and request timeouts on 'listening', which a server
+  // that never listens itself would not see.
+  app.server.emit('listening');
+  process.on('message', (message: Message, socket?: net.Socket) => {
+    if (message?.type !== CONNECTION || !socket) return;
+    socket.once('close', () => process.connected && process.send!({ type: CLOSED }));
+    app.server.emit('connection', socket);
+    socket.resume();
+  });
+  process.send!({ type: SERVING });
+}
