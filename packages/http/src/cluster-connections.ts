@@ -17,7 +17,7 @@ interface Message {
  * serving worker that holds the fewest. node:cluster's round robin hands the next connection to
  * whichever worker acknowledged its last one first, so a crowd connecting while one worker was
  * busy went mostly to the other (seen in ./sk bench: 127 of 200 connections on one worker, whose
- * clients then waited about 20% longer than the other's).
+ * clients then waited about 15% longer than the other's).
  */
 export class ConnectionBalancer {
   /** Serving workers and how many connections each holds. */
@@ -25,7 +25,8 @@ export class ConnectionBalancer {
   private readonly server = net.createServer({ pauseOnConnect: true }, (socket) => this.handOff(socket));
   private readonly firstServing: Promise<void>;
 
-  constructor() {
+  /** `warn`: told of a connection that could not be taken or handed over (its client sees it closed). */
+  constructor(private readonly warn: (err: unknown, message: string) => void) {
     let served: () => void;
     this.firstServing = new Promise((resolve) => (served = resolve));
     cluster.on('message', (worker, message: Message) => {
@@ -38,8 +39,6 @@ export class ConnectionBalancer {
       }
     });
     cluster.on('exit', (worker) => this.held.delete(worker));
-    // A client that resets before its connection is handed over is not the primary's concern.
-    this.server.on('error', () => {});
   }
 
   /** The workers that take connections. */
@@ -54,6 +53,7 @@ export class ConnectionBalancer {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
+        this.server.on('error', (err) => this.warn(err, 'connection not accepted'));
         resolve();
       });
     });
@@ -66,6 +66,7 @@ export class ConnectionBalancer {
   }
 
   private handOff(socket: net.Socket): void {
+    socket.on('error', (err) => this.warn(err, 'connection lost before a worker took it'));
     let target: Worker | undefined;
     let fewest = Infinity;
     for (const [worker, held] of this.held) {
@@ -76,6 +77,7 @@ export class ConnectionBalancer {
     this.held.set(worker, fewest + 1);
     worker.send({ type: CONNECTION }, socket, (err: Error | null) => {
       if (!err) return;
+      this.warn(err, 'connection not handed to a worker');
       socket.destroy();
       const held = this.held.get(worker);
       if (held) this.held.set(worker, held - 1);

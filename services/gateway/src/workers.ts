@@ -28,7 +28,7 @@ const STOP_WITHIN_MS = 12_000;
 export async function runWorkers(config: GatewayConfig): Promise<void> {
   const log = createLogger('gateway', config.LOG_LEVEL);
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway.js', import.meta.url)) });
-  const balancer = new ConnectionBalancer();
+  const balancer = new ConnectionBalancer((err, message) => log.warn({ err }, message));
   serveClusterMetrics(() => balancer.serving);
 
   const zk = config.SK_DISCOVERY === 'zookeeper' ? new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS }) : undefined;
