@@ -34,8 +34,7 @@ export class ConnectionBalancer {
         this.held.set(worker, 0);
         served();
       } else if (message?.type === CLOSED) {
-        const held = this.held.get(worker);
-        if (held) this.held.set(worker, held - 1);
+        this.release(worker);
       }
     });
     cluster.on('exit', (worker) => this.held.delete(worker));
@@ -67,21 +66,25 @@ export class ConnectionBalancer {
 
   private handOff(socket: net.Socket): void {
     socket.on('error', (err) => this.warn(err, 'connection lost before a worker took it'));
-    let target: Worker | undefined;
-    let fewest = Infinity;
+    let target: [Worker, number] | undefined;
     for (const [worker, held] of this.held) {
-      if (held < fewest && worker.isConnected()) [target, fewest] = [worker, held];
+      if (worker.isConnected() && (!target || held < target[1])) target = [worker, held];
     }
     if (!target) return void socket.destroy();
-    const worker = target;
-    this.held.set(worker, fewest + 1);
+    const [worker, held] = target;
+    this.held.set(worker, held + 1);
     worker.send({ type: CONNECTION }, socket, (err: Error | null) => {
       if (!err) return;
       this.warn(err, 'connection not handed to a worker');
       socket.destroy();
-      const held = this.held.get(worker);
-      if (held) this.held.set(worker, held - 1);
+      this.release(worker);
     });
+  }
+
+  /** One connection fewer for `worker` (closed, or never handed over). */
+  private release(worker: Worker): void {
+    const held = this.held.get(worker);
+    if (held) this.held.set(worker, held - 1);
   }
 }
 
