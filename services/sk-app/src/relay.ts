@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { TurnBatch } from '@sk/concurrency';
 import { popBatch, type Redis } from '@sk/storage';
@@ -20,6 +20,14 @@ export interface RelayOptions {
 
 type Attempt = Omit<RelayRequest, 'id' | 'reply_to' | 'deadline'>;
 
+/** A caller waiting for its answer: resolved by its reply, or with 1108 once `expiresAt` passes. */
+interface Waiter {
+  resolve: (outcome: RelayOutcome) => void;
+  /** performance.now() when it was sent, and when it gives up. */
+  sentAt: number;
+  expiresAt: number;
+}
+
 /** An attempt waiting for the next push, with the span of that push when traced. */
 interface Queued {
   id: string;
@@ -32,8 +40,17 @@ interface Queued {
  * answer on this instance's own reply list, one waiter per request id, for a bounded time.
  */
 export class RelayClient {
-  private readonly waiters = new Map<string, { resolve: (r: RelayOutcome) => void; timer: NodeJS.Timeout }>();
+  /** In the order they were sent, which is the order they expire in. */
+  private readonly waiters = new Map<string, Waiter>();
   private readonly replyList: string;
+  /**
+   * Request ids: this process's random prefix and a counter. Unique across restarts of an instance
+   * (its reply list outlives it), and cheaper than a UUID each.
+   */
+  private readonly idPrefix = `${randomBytes(6).toString('base64url')}.`;
+  private sent = 0;
+  /** One timer for all the waiters instead of one each; a caller gives up at most a tick late. */
+  private expiry: NodeJS.Timeout | undefined;
   /** Attempts of one event-loop turn leave in one LPUSH. */
   private readonly outbox = new TurnBatch<Queued>((batch) => this.push(batch));
   private running = false;
@@ -59,33 +76,28 @@ export class RelayClient {
     if (this.running) return;
     this.running = true;
     this.done = this.listen();
+    const tickMs = Math.min(100, Math.max(5, this.opts.timeoutMs / 20));
+    this.expiry = setInterval(() => this.expire(performance.now()), tickMs).unref();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.expiry);
     await this.done;
     this.blocking.disconnect();
-    for (const [id, waiter] of this.waiters) {
-      clearTimeout(waiter.timer);
-      waiter.resolve({ id, code: 1108 });
-    }
-    this.waiters.clear();
+    this.expire(Infinity);
   }
 
   /**
    * Sends one attempt; resolves with sk-core's answer, 1108 when none came in time (the attempt
    * may still have succeeded: /sec/result knows), or 1001 when too many wait already.
    */
-  async send(attempt: Attempt, trace?: Record<string, string>): Promise<RelayOutcome> {
-    const started = performance.now();
-    const outcome = await this.relay(attempt, trace);
-    this.opts.observe?.((performance.now() - started) / 1000, outcome.code);
-    return outcome;
-  }
-
-  private async relay(attempt: Attempt, trace?: Record<string, string>): Promise<RelayOutcome> {
-    const id = randomUUID();
-    if (this.waiters.size >= this.opts.maxPending) return { id, code: 1001 };
+  send(attempt: Attempt, trace?: Record<string, string>): Promise<RelayOutcome> {
+    const id = this.idPrefix + (this.sent++).toString(36);
+    if (this.waiters.size >= this.opts.maxPending) {
+      this.opts.observe?.(0, 1001);
+      return Promise.resolve({ id, code: 1001 });
+    }
     const request: RelayRequest = {
       ...attempt,
       id,
@@ -93,16 +105,10 @@ export class RelayClient {
       deadline: this.now() + this.opts.timeoutMs,
       ...(trace ? { trace } : {}),
     };
-    const outcome = new Promise<RelayOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(id);
-        resolve({ id, code: 1108 });
-      }, this.opts.timeoutMs);
-      this.waiters.set(id, { resolve, timer });
-    });
     const parent = trace && this.opts.tracing ? fromB3(trace) : undefined;
     this.outbox.add({ id, json: JSON.stringify(request), span: parent && this.opts.tracing?.call(parent, 'redis', 'lpush relay') });
-    return outcome;
+    const sentAt = performance.now();
+    return new Promise((resolve) => this.waiters.set(id, { resolve, sentAt, expiresAt: sentAt + this.opts.timeoutMs }));
   }
 
   private push(batch: Queued[]): void {
@@ -124,8 +130,21 @@ export class RelayClient {
     const waiter = this.waiters.get(reply.id);
     if (!waiter) return; // the caller already gave up
     this.waiters.delete(reply.id);
-    clearTimeout(waiter.timer);
-    waiter.resolve(reply);
+    this.answer(waiter, reply);
+  }
+
+  /** Ends in 1108 the wait of every caller whose time is up by `now`. */
+  private expire(now: number): void {
+    for (const [id, waiter] of this.waiters) {
+      if (waiter.expiresAt > now) return; // the rest were sent later
+      this.waiters.delete(id);
+      this.answer(waiter, { id, code: 1108 });
+    }
+  }
+
+  private answer(waiter: Waiter, outcome: RelayOutcome): void {
+    this.opts.observe?.((performance.now() - waiter.sentAt) / 1000, outcome.code);
+    waiter.resolve(outcome);
   }
 
   private async listen(): Promise<void> {
