@@ -29,7 +29,11 @@ const registry = new Registry();
 const metrics = relayMetrics(registry, () => relay);
 connectionMetrics(registry, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
 const tracing = createTracing({ serviceName: 'sk-app', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
-const relay = new RelayClient(redis, createBlockingRedis(config.REDIS_URL), keys, log, {
+// The relay's pushes on a connection of their own without auto-pipelining: an auto-pipelined
+// client sends its next pipeline only once the last one is answered, so each turn's push would
+// wait out the round trip of the one before it (and of any other command in flight).
+const relayPushes = createRedis(config.REDIS_URL, { enableAutoPipelining: false });
+const relay = new RelayClient(relayPushes, createBlockingRedis(config.REDIS_URL), keys, log, {
   tracing,
   instanceId: instanceId('sk-app', config),
   timeoutMs: config.RELAY_TIMEOUT_MS,
@@ -80,6 +84,7 @@ app.addHook('onClose', async () => {
   book.stop();
   zk.close();
   redis.disconnect();
+  relayPushes.disconnect();
   subscriber.disconnect();
 });
 
