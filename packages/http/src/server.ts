@@ -19,6 +19,7 @@ import {
 import { Codes, SkError, envelope, type FieldError } from './codes.js';
 import { installAnswerCode } from './answer-code.js';
 import { installMetrics } from './metrics.js';
+import { LogBlocks } from './log-blocks.js';
 import { requestLine } from './request-log.js';
 
 export const BODY_LIMIT = 16 * 1024;
@@ -72,15 +73,8 @@ export function createLogger(name: string, level = 'info'): pino.Logger {
 export function createService(opts: ServiceOptions): SkFastify {
   const level = opts.logLevel ?? 'info';
   // Written in the background and in blocks of 8 KiB or more (a write per line would cost more
-  // than a cheap answer), at least every second; pino writes out what is left when the process exits.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
-  const flusher = setInterval(() => {
-    try {
-      destination.flush();
-    } catch {
-      // closed as the process exits: nothing left to write
-    }
-  }, 1_000).unref();
+  // than a cheap answer), at least every second, and what is left when the process exits.
+  const destination = new LogBlocks(1);
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     loggerInstance: pino({ level, name: opts.name, redact: REDACT }, destination) as FastifyBaseLogger,
@@ -100,7 +94,7 @@ export function createService(opts: ServiceOptions): SkFastify {
     // Registered first, so it runs after every other onClose hook: spans of the last work still leave.
     app.addHook('onClose', () => tracing.flush());
   }
-  app.addHook('onClose', () => clearInterval(flusher));
+  app.addHook('onClose', () => destination.close());
   // Request lines hold only fields of our choosing, none of them secret: no redaction, which would
   // cost more than the rest of the line.
   installAnswerCode(app, opts.logRequests ? requestLine(pino({ level, name: opts.name }, destination)) : undefined);
