@@ -2,9 +2,11 @@ import pino from 'pino';
 
 type Destination = ReturnType<typeof pino.destination>;
 
-/** Every open LogBlocks, for the one exit handler that writes out what they still hold. */
-const open = new Set<LogBlocks>();
-let exitHandlerInstalled = false;
+/** Every LogBlocks made, for the one exit handler that writes out what they still hold. */
+const made = new Set<LogBlocks>();
+process.on('exit', () => {
+  for (const blocks of made) blocks.flushSync();
+});
 
 /**
  * A pino stream that hands log lines to a file descriptor in blocks: in the background, in blocks
@@ -26,13 +28,7 @@ export class LogBlocks {
   ) {
     this.out = pino.destination({ dest: fd, sync: false });
     this.timer = setInterval(() => this.flush(), flushMs).unref();
-    open.add(this);
-    if (!exitHandlerInstalled) {
-      exitHandlerInstalled = true;
-      process.on('exit', () => {
-        for (const blocks of open) blocks.flushSync();
-      });
-    }
+    made.add(this);
   }
 
   write(line: string): boolean {

@@ -20,12 +20,11 @@ export interface RelayOptions {
 
 type Attempt = Omit<RelayRequest, 'id' | 'reply_to' | 'deadline'>;
 
-/** A caller waiting for its answer: resolved by its reply, or with 1108 once `expiresAt` passes. */
+/** A caller waiting for its answer: resolved by its reply, or with 1108 once its time is up. */
 interface Waiter {
   resolve: (outcome: RelayOutcome) => void;
-  /** performance.now() when it was sent, and when it gives up. */
+  /** performance.now() when it was sent. */
   sentAt: number;
-  expiresAt: number;
 }
 
 /** An attempt waiting for the next push, with the span of that push when traced. */
@@ -107,8 +106,7 @@ export class RelayClient {
     };
     const parent = trace && this.opts.tracing ? fromB3(trace) : undefined;
     this.outbox.add({ id, json: JSON.stringify(request), span: parent && this.opts.tracing?.call(parent, 'redis', 'lpush relay') });
-    const sentAt = performance.now();
-    return new Promise((resolve) => this.waiters.set(id, { resolve, sentAt, expiresAt: sentAt + this.opts.timeoutMs }));
+    return new Promise((resolve) => this.waiters.set(id, { resolve, sentAt: performance.now() }));
   }
 
   private push(batch: Queued[]): void {
@@ -136,7 +134,7 @@ export class RelayClient {
   /** Ends in 1108 the wait of every caller whose time is up by `now`. */
   private expire(now: number): void {
     for (const [id, waiter] of this.waiters) {
-      if (waiter.expiresAt > now) return; // the rest were sent later
+      if (now - waiter.sentAt < this.opts.timeoutMs) return; // the rest were sent later
       this.waiters.delete(id);
       this.answer(waiter, { id, code: 1108 });
     }
