@@ -1,7 +1,7 @@
 import { createDiscovery } from '@sk/discovery';
 import { serve } from '@sk/runtime';
 import { ActivityBook, SoldOutFollower, redisKeys } from '@sk/seckill';
-import { createBlockingRedis, createRedis, isRedisReady, type Redis } from '@sk/storage';
+import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { Registry, connectionMetrics } from '@sk/http';
@@ -28,10 +28,8 @@ const tracing = createTracing({ serviceName: 'sk-core', zipkinUrl: config.ZIPKIN
 const app = buildApp({ logLevel: config.LOG_LEVEL, logRequests: config.LOG_REQUESTS, tracing, ready: () => isRedisReady(redis) && book.loaded, registry });
 // Each loop on connections of its own: an auto-pipelined client sends its next pipeline only once
 // the last one is answered, so loops sharing one would take turns at Redis.
-const loopConnections: Redis[] = [];
 const workers = Array.from({ length: config.CORE_WORKERS }, () => {
   const commands = createRedis(config.REDIS_URL);
-  loopConnections.push(commands);
   const qualifier = new Qualifier(commands, book, keys, { secret: config.SK_SECRET, observeLua });
   return new RelayWorker(createBlockingRedis(config.REDIS_URL), commands, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing });
 });
@@ -44,7 +42,6 @@ app.addHook('onClose', async () => {
   book.stop();
   zk.close();
   redis.disconnect();
-  for (const connection of loopConnections) connection.disconnect();
   subscriber.disconnect();
 });
 

@@ -40,10 +40,12 @@ export class RelayWorker {
     this.done = this.loop();
   }
 
+  /** Ends the loop and closes its two connections, which are its own. */
   async stop(): Promise<void> {
     this.running = false;
     await this.done;
     this.blocking.disconnect();
+    this.redis.disconnect();
   }
 
   private async loop(): Promise<void> {
