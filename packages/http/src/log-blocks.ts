@@ -5,15 +5,16 @@ type Destination = ReturnType<typeof pino.destination>;
 /** Every LogBlocks made, for the one exit handler that writes out what they still hold. */
 const made = new Set<LogBlocks>();
 process.on('exit', () => {
-  for (const blocks of made) blocks.flushSync();
+  for (const blocks of made) blocks.flush();
 });
 
 /**
- * A pino stream that hands log lines to a file descriptor in blocks: in the background, in blocks
- * of `blockChars` or more, at least every `flushMs`, and what is left when the process exits.
- * SonicBoom could gather the lines itself (its minLength), but it appends each line to the pending
- * string and measures that whole string again for every line: at a line per answer that cost more
- * than writing the line. Here a line costs an array push, and SonicBoom gets one string per block.
+ * A pino stream that writes log lines to a file descriptor in blocks: of `blockChars` or more, at
+ * least every `flushMs`, and what is left when the process exits. SonicBoom could gather the lines
+ * itself (its minLength), but it appends each line to the pending string and measures that whole
+ * string again for every line: at a line per answer that cost more than writing the line. Here a
+ * line costs an array push. Each block is written at once (one write call per block of lines): a
+ * background write still in flight when the process exits would be lost, lines and all.
  */
 export class LogBlocks {
   private lines: string[] = [];
@@ -26,7 +27,7 @@ export class LogBlocks {
     private readonly blockChars = 8 * 1024,
     flushMs = 1_000,
   ) {
-    this.out = pino.destination({ dest: fd, sync: false });
+    this.out = pino.destination({ dest: fd, sync: true });
     this.timer = setInterval(() => this.flush(), flushMs).unref();
     made.add(this);
   }
@@ -38,23 +39,13 @@ export class LogBlocks {
     return true;
   }
 
-  /** Hands the lines gathered so far to the destination, which writes them in the background. */
+  /** Writes the lines gathered so far. */
   flush(): void {
     if (this.lines.length === 0) return;
     const block = this.lines.join('');
     this.lines = [];
     this.chars = 0;
     this.out.write(block);
-  }
-
-  /** Writes everything out before returning (as the process exits). */
-  flushSync(): void {
-    this.flush();
-    try {
-      this.out.flushSync();
-    } catch {
-      // not open yet, or already closed: nothing can be written
-    }
   }
 
   /**

@@ -72,8 +72,8 @@ export function createLogger(name: string, level = 'info'): pino.Logger {
  */
 export function createService(opts: ServiceOptions): SkFastify {
   const level = opts.logLevel ?? 'info';
-  // Written in the background and in blocks of 8 KiB or more (a write per line would cost more
-  // than a cheap answer), at least every second, and what is left when the process exits.
+  // Written in blocks of 8 KiB or more (a write per line would cost more than a cheap answer), at
+  // least every second, and what is left when the process exits.
   const destination = new LogBlocks(1);
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
