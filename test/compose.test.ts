@@ -15,6 +15,10 @@ interface ComposeService {
   depends_on?: Record<string, unknown>;
 }
 
+// Node's flags as ./sk starts the services (SK_NODE_FLAGS=(...)): compose must run them the same.
+const skScript = await readFile(new URL('../sk', import.meta.url), 'utf8');
+const NODE_FLAGS = /^SK_NODE_FLAGS=\(([^)]*)\)$/m.exec(skScript)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+
 const compose = parse(await readFile(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
@@ -28,7 +32,8 @@ describe('docker-compose.yml matches the code', () => {
   it.each(Object.entries(SERVICES))('%s: command, port, env names and health check', async (name, port) => {
     const service = compose.services[name];
     expect(service, `service ${name} in docker-compose.yml`).toBeDefined();
-    expect(service!.command).toEqual(['node', `services/${name}/dist/main.js`]);
+    expect(NODE_FLAGS.length, 'SK_NODE_FLAGS in ./sk').toBeGreaterThan(0);
+    expect(service!.command).toEqual(['node', ...NODE_FLAGS, `services/${name}/dist/main.js`]);
     const env = service!.environment ?? {};
     expect(env.PORT).toBe(String(port));
     const known = new Set(await configKeys(name));
