@@ -204,12 +204,14 @@ need_binaries() { # NAME... : install the Debian packages of the private instanc
 
 # A sale appends about 1 KB to the AOF per attempt (relay messages, nonce, counts, qualification):
 # at the default 64 MB threshold Redis forked to rewrite it every few seconds of a sale, each rewrite
-# a pause and a core's worth of work while the crowd waits.
+# a pause and a core's worth of work while the crowd waits. `appendfsync everysec`: the orders that
+# live only in Redis until sk-order stores them survive a crash of Redis's process whole, and a crash
+# of the machine but for the last second or so (README, "Orders and payment").
 start_redis() {
   local dir="$SK_DATA/redis"
   mkdir -p "$dir"
   spawn redis "$SK_REDIS_PORT" "$SK_LOGS/redis-$SK_REDIS_PORT.log" \
-    redis-server --bind 127.0.0.1 --port "$SK_REDIS_PORT" --dir "$dir" --appendonly yes --save '' \
+    redis-server --bind 127.0.0.1 --port "$SK_REDIS_PORT" --dir "$dir" --appendonly yes --appendfsync everysec --save '' \
     --auto-aof-rewrite-min-size 512mb --daemonize no --logfile '' --maxclients 10000
 }
 

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 
 // The contract's default ports (CONTRACT §1).
-const SERVICES: Record<string, number> = { gateway: 9090, auth: 9019, 'sk-admin': 9030, 'sk-app': 9031, 'sk-core': 9032 };
+const SERVICES: Record<string, number> = { gateway: 9090, auth: 9019, 'sk-admin': 9030, 'sk-app': 9031, 'sk-core': 9032, 'sk-order': 9033 };
 // Read by the images themselves or by Node, not by our configuration schemas.
 const NOT_OURS = new Set(['NODE_ENV', 'NODE_OPTIONS']);
 

@@ -13,6 +13,7 @@ export function activity(overrides: Partial<ActivityConfig> = {}): ActivityConfi
     total: 10,
     buy_limit: 1,
     buy_rate: 1,
+    pay_window_s: 900,
     status: 'enabled',
     version: 1,
     ...overrides,

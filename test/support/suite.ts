@@ -5,6 +5,7 @@ import { startService, type RunningService } from './processes.js';
 export interface SuiteShape {
   skApp?: number;
   skCore?: number;
+  skOrder?: number;
   env?: Record<string, string>;
 }
 
@@ -39,6 +40,7 @@ export class Suite {
         startService('sk-admin', env),
         ...Array.from({ length: shape.skCore ?? 1 }, () => startService('sk-core', env)),
         ...Array.from({ length: shape.skApp ?? 1 }, () => startService('sk-app', env)),
+        ...Array.from({ length: shape.skOrder ?? 1 }, () => startService('sk-order', env)),
         startService('gateway', env),
       ];
       suite.services.push(...(await Promise.all(rest)));
@@ -130,7 +132,7 @@ export class Suite {
   }
 
   /** A product with an activity on sale now. */
-  async sale(opts: { total: number; buy_limit: number; buy_rate?: number; startInS?: number }): Promise<{ productId: number; activityId: number }> {
+  async sale(opts: { total: number; buy_limit: number; buy_rate?: number; startInS?: number; pay_window_s?: number }): Promise<{ productId: number; activityId: number }> {
     const product = await this.admin('POST', '/admin/products', { name: `product ${Date.now()}` });
     if (product.status !== 201) throw new Error(`create product: ${JSON.stringify(product.body)}`);
     const productId = Number(product.body.result!.product_id);
@@ -143,6 +145,7 @@ export class Suite {
       total: opts.total,
       buy_limit: opts.buy_limit,
       buy_rate: opts.buy_rate ?? 1,
+      ...(opts.pay_window_s ? { pay_window_s: opts.pay_window_s } : {}),
     });
     if (activity.status !== 201) throw new Error(`create activity: ${JSON.stringify(activity.body)}`);
     return { productId, activityId: Number(activity.body.result!.activity_id) };

@@ -18,6 +18,8 @@ export const Codes = {
   BAD_SIGNATURE: { code: 1110, status: 403, message: 'signature invalid, stale sec_time or reused nonce' },
   UPSTREAM_UNAVAILABLE: { code: 1111, status: 503, message: 'upstream unavailable' },
   FORBIDDEN: { code: 1112, status: 403, message: 'not allowed' },
+  ORDER_CLOSED: { code: 1113, status: 410, message: 'order expired or cancelled: it can no longer be paid' },
+  ORDER_PAID: { code: 1114, status: 409, message: 'order already paid: it can no longer be cancelled' },
 } as const;
 
 export type CodeName = keyof typeof Codes;

@@ -109,6 +109,11 @@ export class ActivityBook extends EventEmitter {
     return true;
   }
 
+  /** Forgets that the activity sold out: a unit came back (an order expired or was cancelled). */
+  reopen(activityId: number): void {
+    this.soldOutAt.delete(activityId);
+  }
+
   /** Whether this instance has learnt of any sold-out activity at all (a cheap guard for the hot path). */
   get anySoldOut(): boolean {
     return this.soldOutAt.size > 0;

@@ -1,6 +1,11 @@
 import { remainingOf } from './stock.js';
 import { z } from 'zod';
 
+/** An order's payment window, in seconds (CONTRACT §4b). */
+export const PAY_WINDOW_MIN_S = 5;
+export const PAY_WINDOW_MAX_S = 86_400;
+export const PAY_WINDOW_DEFAULT_S = 900;
+
 /** An activity as mirrored to ZooKeeper by sk-admin and held in memory by sk-app and sk-core. */
 export const activityConfigSchema = z.object({
   activity_id: z.number().int().positive(),
@@ -13,6 +18,8 @@ export const activityConfigSchema = z.object({
   buy_rate: z.number().gt(0).lte(1),
   status: z.enum(['enabled', 'disabled']),
   version: z.number().int().nonnegative(),
+  /** Seconds an order may stay unpaid; mirrors written before it existed hold the default. */
+  pay_window_s: z.number().int().min(PAY_WINDOW_MIN_S).max(PAY_WINDOW_MAX_S).default(PAY_WINDOW_DEFAULT_S),
 });
 export type ActivityConfig = z.output<typeof activityConfigSchema>;
 

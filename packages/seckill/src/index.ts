@@ -1,9 +1,22 @@
-export { activityConfigSchema, activityStatus, shopperView, parseActivity, type ActivityConfig, type ActivityStatus } from './activity.js';
+export { PAY_WINDOW_MIN_S, PAY_WINDOW_MAX_S, PAY_WINDOW_DEFAULT_S, activityConfigSchema, activityStatus, shopperView, parseActivity, type ActivityConfig, type ActivityStatus } from './activity.js';
 export { redisKeys, zkPaths, type RedisKeys } from './keys.js';
-export { relayRequestSchema, relayReplySchema, qualificationSchema, type RelayRequest, type RelayReply, type Qualification } from './relay.js';
+export {
+  relayRequestSchema,
+  relayReplySchema,
+  qualificationSchema,
+  orderRecordSchema,
+  stockReturnedSchema,
+  ORDER_ID_PATTERN,
+  orderId,
+  type RelayRequest,
+  type RelayReply,
+  type Qualification,
+  type OrderRecord,
+  type StockReturned,
+} from './relay.js';
 export { signKeyFor, requestSignature, verifyRequestSignature, qualificationToken, type SignedFields, type QualificationFields } from './crypto.js';
 export { ActivityBook } from './activity-book.js';
-export { SoldOutFollower, soldOutMessage, type SoldOutFollowerOptions } from './sold-out.js';
+export { SoldOutFollower, soldOutMessage, stockReturnedMessage, type SoldOutFollowerOptions } from './sold-out.js';
 export {
   BLACKLIST_KINDS,
   BLACKLIST_SOURCES,
@@ -22,4 +35,5 @@ export {
 export { BatchedCounts, type Tally } from './batched-counts.js';
 export { AnswerCounts } from './answer-counts.js';
 export { readSold, remainingOf } from './stock.js';
+export { parseJson } from './parse-json.js';
 export { KILL_BATCH_PATH, KILL_BATCH_MAX, KILL_BATCH_BODY_LIMIT, KILL_BATCHED_BODY_MAX, KILL_AUTHORIZATION_MAX, killBatchSchema, killBatchAnswersSchema, type KillBatch, type KillBatchAnswer } from './kill-batch.js';

@@ -11,8 +11,20 @@ export function redisKeys(prefix: string) {
     sold: (activityId: number) => `${tag(activityId)}:sold`,
     /** Hash user id → qualifications held. */
     bought: (activityId: number) => `${tag(activityId)}:bought`,
-    /** Hash user id → the user's latest qualification (JSON), what `/sec/result` answers. */
+    /** Hash user id → the order ids the user holds, oldest first, comma-separated (what `/sec/result` answers). */
     wins: (activityId: number) => `${tag(activityId)}:wins`,
+    /** Hash order id → its qualification (JSON): the units held. Removing an order here gives its unit back, once. */
+    quals: (activityId: number) => `${tag(activityId)}:quals`,
+    /** Stream of order events, appended by the step that issues the qualification; the order writer's source. */
+    orders: (activityId: number) => `${tag(activityId)}:orders`,
+    /** Sorted set order id → `pay_by` (ms) of the unpaid orders: what expiry looks at first. */
+    deadlines: (activityId: number) => `${tag(activityId)}:deadlines`,
+    /** Per-activity order sequence (the `<activity>-<seq>` order ids). */
+    seq: (activityId: number) => `${tag(activityId)}:seq`,
+    /** Present once the activity's counts are loaded (new, or rebuilt from MySQL): nothing sells without it. */
+    loaded: (activityId: number) => `${tag(activityId)}:loaded`,
+    /** Held by whoever rebuilds the activity's counts from MySQL. */
+    restoring: (activityId: number) => `${tag(activityId)}:restoring`,
     /** Hash answer code → /sec/kill answers of the activity with that code, summed over sk-app instances. */
     answers: (activityId: number) => `${tag(activityId)}:answers`,
     /** A used nonce, in the activity's slot so the Lua step claims it with the purchase. */
@@ -20,6 +32,8 @@ export function redisKeys(prefix: string) {
     requests: `${prefix}relay:requests`,
     replies: (instanceId: string) => `${prefix}relay:replies:${instanceId}`,
     soldOutChannel: `${prefix}events:sold-out`,
+    /** A unit given back (an order expired or was cancelled) or counts rebuilt: sold-out and buy-limit knowledge is stale. */
+    stockReturnedChannel: `${prefix}events:stock-returned`,
     /** Hash value → blacklist entry (JSON): `operator` mirrors MySQL, `auto` holds automatic bans. */
     blacklist: (source: BlacklistSource, kind: BlacklistKind) => `${prefix}blacklist:${source}:${kind}`,
     blacklistChannel: `${prefix}events:blacklist`,

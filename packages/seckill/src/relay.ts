@@ -20,14 +20,37 @@ export const relayRequestSchema = z.object({
 });
 export type RelayRequest = z.output<typeof relayRequestSchema>;
 
+/** What a 1002 answers and `/sec/result` lists: the qualification, and the order it made. */
 export const qualificationSchema = z.object({
   product_id: z.number().int(),
   activity_id: z.number().int(),
   user_id: z.number().int(),
   token: z.string(),
   token_time: z.number().int(),
+  order_id: z.string(),
+  /** ms since epoch: the end of the order's payment window, fixed here. */
+  pay_by: z.number().int(),
 });
 export type Qualification = z.output<typeof qualificationSchema>;
+
+/**
+ * One order as the qualification step records it, in the activity's order stream and its held
+ * units: the qualification, the attempt's nonce (so `/sec/result?nonce=` can answer) and the
+ * order's sequence within the activity.
+ */
+export const orderRecordSchema = qualificationSchema.extend({
+  nonce: z.string(),
+  seq: z.number().int().positive(),
+});
+export type OrderRecord = z.output<typeof orderRecordSchema>;
+
+/** Order ids are `<activity_id>-<seq>`: fixed by the qualification step, unique per activity. */
+export const ORDER_ID_PATTERN = /^[1-9]\d{0,14}-[1-9]\d{0,15}$/;
+export const orderId = (activityId: number, seq: number): string => `${activityId}-${seq}`;
+
+/** Units returned to an activity: by one user's order, or all of them (counts rebuilt). */
+export const stockReturnedSchema = z.object({ activity_id: z.number().int(), user_id: z.number().int().optional() });
+export type StockReturned = z.output<typeof stockReturnedSchema>;
 
 export const relayReplySchema = z.object({
   id: z.string(),

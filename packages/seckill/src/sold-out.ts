@@ -4,12 +4,19 @@ import { z } from 'zod';
 import { activityStatus } from './activity.js';
 import type { ActivityBook } from './activity-book.js';
 import type { RedisKeys } from './keys.js';
+import { stockReturnedSchema, type StockReturned } from './relay.js';
+import { parseJson } from './parse-json.js';
 import { readSold } from './stock.js';
 
 const soldOutSchema = z.object({ activity_id: z.number().int(), total: z.number().int() });
 
 export function soldOutMessage(activityId: number, total: number): string {
   return JSON.stringify({ activity_id: activityId, total });
+}
+
+/** A unit of the activity given back (by `userId`'s order), or, without a user, its counts rebuilt. */
+export function stockReturnedMessage(activityId: number, userId?: number): string {
+  return JSON.stringify(userId === undefined ? { activity_id: activityId } : { activity_id: activityId, user_id: userId });
 }
 
 export interface SoldOutFollowerOptions {
@@ -20,13 +27,16 @@ export interface SoldOutFollowerOptions {
   /** How often the sold counts of activities on sale are read. */
   readEveryMs?: number;
   warn?: (err: unknown) => void;
+  /** Told of units given back, so what the instance remembers of buy limits can be forgotten. */
+  onStockReturned?: (returned: StockReturned) => void;
 }
 
 /**
  * Keeps an instance's sold-out knowledge current. Announcements (sk-core publishes one as an
- * activity sells out) bring the news at once; reading the sold counts of activities still on sale
- * brings what announcements cannot: a sell-out that happened before this instance started, or
- * while its subscription was down (pub/sub does not keep messages).
+ * activity sells out, sk-order one as a unit comes back) bring the news at once; reading the sold
+ * counts of activities on sale or known sold out brings what announcements cannot: a change that
+ * happened before this instance started, or while its subscription was down (pub/sub does not
+ * keep messages).
  */
 export class SoldOutFollower {
   private timer: NodeJS.Timeout | undefined;
@@ -41,7 +51,11 @@ export class SoldOutFollower {
   /** Subscribes, then reads the counts once Redis serves, and every `readEveryMs`; a failed read is retried then. */
   async start(): Promise<void> {
     const { subscriber, redis, keys } = this.opts;
-    this.unsubscribe = await subscribe(subscriber, keys.soldOutChannel, (message) => this.hear(message));
+    const unsubscribed = await Promise.all([
+      subscribe(subscriber, keys.soldOutChannel, (message) => this.hear(message)),
+      subscribe(subscriber, keys.stockReturnedChannel, (message) => this.hearReturned(message)),
+    ]);
+    this.unsubscribe = () => unsubscribed.forEach((off) => off());
     // The first read waits for its connection, as the subscription did: skipped, it would leave
     // a sell-out unknown until the next read.
     if (!isRedisReady(redis)) await once(redis, 'ready');
@@ -54,28 +68,32 @@ export class SoldOutFollower {
     this.unsubscribe?.();
   }
 
-  /** Marks every activity on sale whose sold count has reached its total. */
+  /** Marks every activity on sale whose sold count has reached its total, and reopens those whose count fell below it. */
   async readCounts(): Promise<void> {
     const now = this.now();
-    const selling = this.book.all().filter((a) => !this.book.isSoldOut(a) && activityStatus(a, now, 0) === 'on_sale');
+    const selling = this.book.all().filter((a) => activityStatus(a, now, 0) === 'on_sale');
     // While Redis is away there is nothing to read: the next read after it returns catches up.
     if (selling.length === 0 || !isRedisReady(this.opts.redis)) return;
     try {
       const sold = await readSold(this.opts.redis, this.opts.keys, selling.map((a) => a.activity_id));
       selling.forEach((a, i) => {
         if (sold[i]! >= a.total) this.book.markSoldOut(a.activity_id, a.total);
+        else if (this.book.isSoldOut(a)) this.book.reopen(a.activity_id);
       });
     } catch (err) {
       this.opts.warn?.(err);
     }
   }
 
+  private hearReturned(message: string): void {
+    const returned = parseJson(stockReturnedSchema, message);
+    if (!returned) return;
+    this.book.reopen(returned.activity_id);
+    this.opts.onStockReturned?.(returned);
+  }
+
   private hear(message: string): void {
-    try {
-      const parsed = soldOutSchema.safeParse(JSON.parse(message));
-      if (parsed.success) this.book.markSoldOut(parsed.data.activity_id, parsed.data.total);
-    } catch {
-      // not ours: ignore
-    }
+    const soldOut = parseJson(soldOutSchema, message);
+    if (soldOut) this.book.markSoldOut(soldOut.activity_id, soldOut.total);
   }
 }

@@ -26,6 +26,7 @@ function activity(activityId: number, total: number, overrides: Partial<Activity
     total,
     buy_limit: 1,
     buy_rate: 1,
+    pay_window_s: 900,
     status: 'enabled',
     version: 0,
     ...overrides,

@@ -15,10 +15,12 @@ export const ADMIN_ROLE = 'admin';
 
 // Matched exactly: any other spelling of a /sec path (trailing slash, `;`, encoding) needs a token.
 const OPEN_SHOPPER_PATHS = new Set(['/sec/list', '/sec/info']);
+const PAYMENT_NOTIFY_PATH = '/payments/notify';
 
 /** The access rule of a request path (no query). Shopper routes need a token unless listed as open. */
 export function accessFor(path: string): Access {
-  if (path.startsWith('/oauth/')) return 'public';
+  // Payment providers sign their notifications: sk-order checks that signature, no token is involved.
+  if (path.startsWith('/oauth/') || path === PAYMENT_NOTIFY_PATH) return 'public';
   if (path.startsWith('/admin/')) return 'admin';
   return OPEN_SHOPPER_PATHS.has(path) ? 'optional' : 'user';
 }

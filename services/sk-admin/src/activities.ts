@@ -1,10 +1,9 @@
 import { Codes, SkError, type FieldError } from '@sk/http';
-import type { ActivityConfig } from '@sk/seckill';
-import type { Pool } from '@sk/storage';
+import { PAY_WINDOW_DEFAULT_S, PAY_WINDOW_MAX_S, PAY_WINDOW_MIN_S, type ActivityConfig } from '@sk/seckill';
+import type { Pool, Tx } from '@sk/storage';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { idSchema, nameSchema } from './fields.js';
-import type { Tx } from './transaction.js';
 
 /** 9999-12-31T23:59:59Z, the last second a MySQL DATETIME holds. */
 const LAST_UNIX_SECOND = 253_402_300_799;
@@ -21,6 +20,8 @@ const instantSchema = z
 const quantitySchema = z.number().int().min(1).max(MAX_QUANTITY);
 /** 0 < rate ≤ 1, in the millionths the DECIMAL(7,6) column keeps (a smaller rate would be stored as 0). */
 const buyRateSchema = z.number().min(0.000001).max(1);
+/** Seconds an order may stay unpaid. */
+const payWindowSchema = z.number().int().min(PAY_WINDOW_MIN_S).max(PAY_WINDOW_MAX_S);
 
 export const newActivitySchema = z.object({
   name: nameSchema,
@@ -30,6 +31,7 @@ export const newActivitySchema = z.object({
   total: quantitySchema,
   buy_limit: quantitySchema,
   buy_rate: buyRateSchema.default(1),
+  pay_window_s: payWindowSchema.default(PAY_WINDOW_DEFAULT_S),
 });
 export type NewActivity = z.output<typeof newActivitySchema> & { status?: ActivityConfig['status'] };
 
@@ -38,9 +40,10 @@ export const activityChangesSchema = z
     status: z.enum(['enabled', 'disabled']).optional(),
     end_time: instantSchema.optional(),
     total: quantitySchema.optional(),
+    pay_window_s: payWindowSchema.optional(),
   })
-  .refine((c) => c.status !== undefined || c.end_time !== undefined || c.total !== undefined, {
-    error: 'at least one of status, end_time, total',
+  .refine((c) => c.status !== undefined || c.end_time !== undefined || c.total !== undefined || c.pay_window_s !== undefined, {
+    error: 'at least one of status, end_time, total, pay_window_s',
   });
 export type ActivityChanges = z.output<typeof activityChangesSchema>;
 
@@ -62,11 +65,12 @@ interface ActivityRow extends RowDataPacket {
   buy_limit: number;
   buy_rate: string;
   status: ActivityConfig['status'];
+  pay_window_s: number;
   version: number;
   mirrored_version: number;
 }
 
-const COLUMNS = 'id, name, product_id, start_time, end_time, total, buy_limit, buy_rate, status, version, mirrored_version';
+const COLUMNS = 'id, name, product_id, start_time, end_time, total, buy_limit, buy_rate, status, pay_window_s, version, mirrored_version';
 
 function toRecord(row: ActivityRow): ActivityRecord {
   return {
@@ -80,6 +84,7 @@ function toRecord(row: ActivityRow): ActivityRecord {
       buy_limit: row.buy_limit,
       buy_rate: Number(row.buy_rate),
       status: row.status,
+      pay_window_s: row.pay_window_s,
       version: row.version,
     },
     mirroredVersion: row.mirrored_version,
@@ -106,9 +111,9 @@ export class ActivityStore {
     if (errors.length > 0) throw SkError.invalid(errors);
 
     const [inserted] = await tx.query<ResultSetHeader>(
-      `INSERT INTO activities (name, product_id, start_time, end_time, total, buy_limit, buy_rate, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [input.name, input.product_id, input.start_time, input.end_time, input.total, input.buy_limit, input.buy_rate, input.status ?? 'enabled'],
+      `INSERT INTO activities (name, product_id, start_time, end_time, total, buy_limit, buy_rate, status, pay_window_s)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [input.name, input.product_id, input.start_time, input.end_time, input.total, input.buy_limit, input.buy_rate, input.status ?? 'enabled', input.pay_window_s],
     );
     return toRecord((await selectRow(tx, inserted.insertId))!);
   }
@@ -145,8 +150,8 @@ export class ActivityStore {
     if (errors.length > 0) throw SkError.invalid(errors);
 
     await tx.query(
-      `UPDATE activities SET status = ?, end_time = ?, total = ?, version = version + 1 WHERE id = ?`,
-      [changes.status ?? row.status, changes.end_time ?? row.end_time, changes.total ?? row.total, id],
+      `UPDATE activities SET status = ?, end_time = ?, total = ?, pay_window_s = ?, version = version + 1 WHERE id = ?`,
+      [changes.status ?? row.status, changes.end_time ?? row.end_time, changes.total ?? row.total, changes.pay_window_s ?? row.pay_window_s, id],
     );
     const updated = await selectRow(tx, id);
     return { before: toRecord(row), after: toRecord(updated!) };

@@ -1,7 +1,9 @@
 import { Codes, SkError } from '@sk/http';
 import type { Identity } from '@sk/identity';
+import { HELD_STATUSES, type OrderStatus, type OrderStore, type SaleRestorer } from '@sk/orders';
 import { readSold, remainingOf, type ActivityConfig, type RedisKeys } from '@sk/seckill';
 import { isRedisReady, type Redis } from '@sk/storage';
+import type { FastifyBaseLogger } from 'fastify';
 import { isMirrored, type ActivityChanges, type ActivityRecord, type ActivityStore, type NewActivity } from './activities.js';
 import type { AuditLog } from './audit.js';
 import type { MirrorReconciler, MirrorState } from './mirror.js';
@@ -18,6 +20,7 @@ function activityState(config: ActivityConfig) {
     buy_limit: config.buy_limit,
     buy_rate: config.buy_rate,
     status: config.status,
+    pay_window_s: config.pay_window_s,
     version: config.version,
   };
 }
@@ -25,17 +28,27 @@ function activityState(config: ActivityConfig) {
 /** What operators see of an activity: its state, and whether ZooKeeper holds it yet. */
 const activityView = (config: ActivityConfig, mirror: MirrorState) => ({ ...activityState(config), mirror });
 export type ActivityView = ReturnType<typeof activityView>;
-export type LiveActivityView = ActivityView & { sold: number; remaining: number };
+type OrderCounts = Record<OrderStatus, number>;
+const NO_ORDERS: OrderCounts = { unpaid: 0, paid: 0, expired: 0, cancelled: 0 };
+export type LiveActivityView = ActivityView & { sold: number; remaining: number; orders: OrderCounts };
 /** One activity in full: also its /sec/kill requests and their answers by code. */
 export type ActivityStatsView = LiveActivityView & { requests: number; answers: Record<string, number> };
+/** The sale's count of units held (Redis) against the orders holding one (MySQL). */
+export interface Reconciliation {
+  sold: number;
+  held: number;
+  /** sold − held */
+  drift: number;
+}
 
 const mirrorState = (record: ActivityRecord): MirrorState => (isMirrored(record) ? 'done' : 'pending');
 
-const target = (config: ActivityConfig) => `activity:${config.activity_id}`;
+const target = (activityId: number) => `activity:${activityId}`;
 
 /**
  * Operator use cases on activities: each write is committed with its audit entry, then mirrored
- * to ZooKeeper before answering (`pending` if ZooKeeper did not take it in time); reads add live sales.
+ * to ZooKeeper before answering (`pending` if ZooKeeper did not take it in time); reads add live
+ * sales and orders; reconciliation compares the sale's counts with the orders and repairs them.
  */
 export class ActivityService {
   constructor(
@@ -44,20 +57,25 @@ export class ActivityService {
     private readonly audit: AuditLog,
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly orders: OrderStore,
+    private readonly restorer: SaleRestorer,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
   async create(actor: Identity, input: NewActivity): Promise<ActivityView> {
     const created = await this.audit.change(actor, async (tx) => {
       const { config } = await this.store.create(tx, input);
-      return { result: config, audit: { action: 'activity.create', target: target(config), before: null, after: activityState(config) } };
+      return { result: config, audit: { action: 'activity.create', target: target(config.activity_id), before: null, after: activityState(config) } };
     });
-    return this.mirrored(created);
+    const view = await this.mirrored(created);
+    await this.loadSale(created.activity_id);
+    return view;
   }
 
   async update(actor: Identity, id: number, changes: ActivityChanges): Promise<ActivityView> {
     const updated = await this.audit.change(actor, async (tx) => {
       const { before, after } = await this.store.update(tx, id, changes);
-      const audit = { action: 'activity.update', target: target(after.config), before: activityState(before.config), after: activityState(after.config) };
+      const audit = { action: 'activity.update', target: target(id), before: activityState(before.config), after: activityState(after.config) };
       return { result: after.config, audit };
     });
     return this.mirrored(updated);
@@ -68,20 +86,59 @@ export class ActivityService {
     return activityView(config, await this.reconciler.mirrorNow(config));
   }
 
+  /**
+   * Loads a new activity's (empty) sale counts, so it can sell as soon as it starts. Never forced:
+   * counts already loaded stay. Without Redis, sk-order's loader loads them once it is back.
+   */
+  private async loadSale(activityId: number): Promise<void> {
+    try {
+      if (!isRedisReady(this.redis)) throw new Error('Redis unreachable');
+      if ((await this.restorer.restore(activityId)) === 'lost') throw new Error('load interrupted');
+    } catch (err) {
+      this.log.warn({ err, activityId }, 'sale counts of the new activity not loaded yet');
+    }
+  }
+
   async get(id: number): Promise<ActivityStatsView> {
     const record = await this.store.require(id);
-    const [[sold = 0], answers] = await Promise.all([this.soldCounts([id]), this.answerCounts(id)]);
+    const [[sold = 0], answers, orders] = await Promise.all([this.soldCounts([id]), this.answerCounts(id), this.orders.countsOf(id)]);
     const requests = Object.values(answers).reduce((sum, n) => sum + n, 0);
-    return { ...liveView(record, sold), requests, answers };
+    return { ...liveView(record, sold, orders), requests, answers };
   }
 
   async list(): Promise<LiveActivityView[]> {
     const records = await this.store.list();
-    const sold = await this.soldCounts(records.map((r) => r.config.activity_id));
-    return records.map((record, i) => liveView(record, sold[i] ?? 0));
+    // Every activity is listed: the orders of all of them, in one grouped query.
+    const [sold, orders] = await Promise.all([this.soldCounts(records.map((r) => r.config.activity_id)), this.orders.counts()]);
+    return records.map((record, i) => liveView(record, sold[i] ?? 0, orders.get(record.config.activity_id) ?? NO_ORDERS));
   }
 
-  /** Qualifications issued per activity, as sk-core counts them in Redis (a missing key is 0). */
+  async reconciliation(id: number): Promise<Reconciliation> {
+    await this.store.require(id);
+    return this.compare(id);
+  }
+
+  private async compare(id: number): Promise<Reconciliation> {
+    const [[sold = 0], orders] = await Promise.all([this.soldCounts([id]), this.orders.countsOf(id)]);
+    const held = HELD_STATUSES.reduce((sum, status) => sum + orders[status], 0);
+    return { sold, held, drift: sold - held };
+  }
+
+  /**
+   * Rebuilds the activity's sale counts from its orders in MySQL, the truth (nothing sells
+   * meanwhile), and audits the repair with the reconciliation before and after it.
+   */
+  async reconcile(actor: Identity, id: number): Promise<Reconciliation> {
+    const before = await this.reconciliation(id);
+    const outcome = await this.counters(() => this.restorer.restore(id, { force: true }));
+    if (outcome === 'busy') throw new SkError(Codes.BUSY, 'the sale counts are being rebuilt already');
+    if (outcome !== 'restored') throw new SkError(Codes.BUSY, 'the rebuild of the sale counts was interrupted');
+    const after = await this.compare(id);
+    await this.audit.record(actor, { action: 'activity.reconcile', target: target(id), before, after });
+    return after;
+  }
+
+  /** Units held per activity, as the sale counts them in Redis (a missing key is 0). */
   private soldCounts(activityIds: number[]): Promise<number[]> {
     return this.counters(() => readSold(this.redis, this.keys, activityIds));
   }
@@ -104,7 +161,7 @@ export class ActivityService {
   }
 }
 
-function liveView(record: ActivityRecord, sold: number): LiveActivityView {
+function liveView(record: ActivityRecord, sold: number, orders: OrderCounts): LiveActivityView {
   const { config } = record;
-  return { ...activityView(config, mirrorState(record)), sold, remaining: remainingOf(config.total, sold) };
+  return { ...activityView(config, mirrorState(record)), sold, remaining: remainingOf(config.total, sold), orders };
 }

@@ -1,3 +1,4 @@
+import { ORDER_STATUSES } from '@sk/orders';
 import { BLACKLIST_SOURCES } from '@sk/seckill';
 import { z } from 'zod';
 
@@ -49,6 +50,7 @@ export const activityAnswer = z.object({
   buy_limit: z.number().int(),
   buy_rate: z.number(),
   status: z.enum(['enabled', 'disabled']),
+  pay_window_s: z.number().int().meta({ description: 'seconds an order may stay unpaid' }),
   version: z.number().int(),
   mirror: mirrorState,
 });
@@ -56,6 +58,9 @@ export const activityAnswer = z.object({
 export const liveActivityAnswer = activityAnswer.extend({
   sold: z.number().int(),
   remaining: z.number().int(),
+  orders: z
+    .object({ unpaid: z.number().int(), paid: z.number().int(), expired: z.number().int(), cancelled: z.number().int() })
+    .meta({ description: 'its orders by status (MySQL)' }),
 });
 
 export const activityStatsAnswer = liveActivityAnswer.extend({
@@ -66,7 +71,47 @@ export const activityStatsAnswer = liveActivityAnswer.extend({
 export const winnersAnswer = z.object({
   activity_id: z.number().int(),
   count: z.number().int(),
-  winners: z.array(z.object({ user_id: z.number().int(), username: z.string().nullable(), token_time: z.iso.datetime() })),
+  winners: z.array(
+    z.object({ user_id: z.number().int(), username: z.string().nullable(), token_time: z.iso.datetime(), order_id: z.string() }).meta({
+      description: 'one per order holding a unit',
+    }),
+  ),
+});
+
+export const reconciliationAnswer = z.object({
+  sold: z.number().int().meta({ description: 'units the sale counts as held (Redis)' }),
+  held: z.number().int().meta({ description: 'unpaid and paid orders (MySQL)' }),
+  drift: z.number().int().meta({ description: 'sold − held: 0 once in-flight orders are stored' }),
+});
+
+const nextCursor = z.string().nullable().meta({ description: '`cursor` of the next page; null on the last one' });
+
+const orderAnswer = z.object({
+  order_id: z.string(),
+  activity_id: z.number().int(),
+  product_id: z.number().int(),
+  user_id: z.number().int(),
+  status: z.enum(ORDER_STATUSES),
+  created_at: z.iso.datetime(),
+  pay_by: z.iso.datetime(),
+  paid_at: z.iso.datetime().nullable(),
+});
+
+export const ordersPageAnswer = z.object({ orders: z.array(orderAnswer).meta({ description: 'newest first' }), next_cursor: nextCursor });
+
+export const refundsPageAnswer = z.object({
+  refunds: z
+    .array(
+      z.object({
+        payment_id: z.string(),
+        order_id: z.string(),
+        provider: z.string(),
+        received_at: z.iso.datetime(),
+        order: orderAnswer.nullable().meta({ description: 'null when no such order is stored' }),
+      }),
+    )
+    .meta({ description: 'payments kept as refunds due (their order had expired, been cancelled or been paid already), newest first' }),
+  next_cursor: nextCursor,
 });
 
 export const createdUsersAnswer = z.array(z.object({ user_id: z.number().int(), username: z.string() }));

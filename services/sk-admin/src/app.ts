@@ -1,5 +1,6 @@
 import { createService, type SkFastify } from '@sk/http';
 import { requireRole, type TokenVerifier } from '@sk/identity';
+import { OrderStore, SaleRestorer } from '@sk/orders';
 import { redisKeys } from '@sk/seckill';
 import { MysqlProbe, type Pool, type Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
@@ -10,12 +11,15 @@ import { AuditLog } from './audit.js';
 import { BlacklistService } from './blacklist.js';
 import { ActivityMirror, MirrorReconciler } from './mirror.js';
 import { documentBearer, openApi } from './openapi.js';
+import { OrderListing } from './orders.js';
 import { ProductStore } from './products.js';
 import { referenceRoutes } from './reference-routes.js';
 import { activityRoutes } from './routes/activities.js';
 import { auditRoutes } from './routes/audit.js';
 import { blacklistRoutes } from './routes/blacklist.js';
+import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
+import { refundRoutes } from './routes/refunds.js';
 import { userRoutes } from './routes/users.js';
 import { UserStore } from './users.js';
 import { WinnersReader } from './winners.js';
@@ -51,7 +55,10 @@ export function buildApp(deps: AppDeps): SkFastify {
     intervalMs: deps.mirrorIntervalMs,
   });
   const keys = redisKeys(deps.redisPrefix);
-  const activities = new ActivityService(store, reconciler, audit, deps.redis, keys);
+  const orders = new OrderStore(deps.mysql);
+  const restorer = new SaleRestorer(deps.redis, keys, orders);
+  const activities = new ActivityService(store, reconciler, audit, deps.redis, keys, orders, restorer, app.log);
+  const listing = new OrderListing(deps.mysql);
   const users = new UserStore(deps.mysql, audit);
   const blacklist = new BlacklistService(deps.mysql, audit, deps.redis, keys, app.log, deps.blacklistSyncMs);
   const winners = new WinnersReader(store, deps.mysql, deps.redis, keys);
@@ -77,6 +84,8 @@ export function buildApp(deps: AppDeps): SkFastify {
     await admin.register(userRoutes, { prefix: '/admin/users', users });
     await admin.register(blacklistRoutes, { prefix: '/admin/blacklist', blacklist });
     await admin.register(auditRoutes, { prefix: '/admin/audit', audit });
+    await admin.register(orderRoutes, { prefix: '/admin/orders', listing });
+    await admin.register(refundRoutes, { prefix: '/admin/refunds', listing });
     await admin.register(referenceRoutes, { products, activities });
   });
 

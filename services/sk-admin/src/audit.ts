@@ -1,8 +1,7 @@
 import type { Identity } from '@sk/identity';
-import type { Pool } from '@sk/storage';
+import { inTransaction, type Pool, type Tx } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
-import { inTransaction, type Tx } from './transaction.js';
 
 export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -49,7 +48,8 @@ export interface Audited<T> {
 
 /**
  * The operators' audit log in MySQL: one entry per change, newest first. Every operator change
- * goes through `change`, so its entry is written in the change's own transaction.
+ * of MySQL goes through `change`, so its entry is written in the change's own transaction; a
+ * change made elsewhere is recorded by `record`, through `change` too, once it is made.
  */
 export class AuditLog {
   constructor(private readonly mysql: Pool) {}
@@ -69,6 +69,14 @@ export class AuditLog {
       );
       return result;
     });
+  }
+
+  /**
+   * Writes the entry of a change made outside MySQL (a repair of Redis's counts, say), once it is
+   * made, in a transaction of its own.
+   */
+  record(actor: Identity, note: AuditNote): Promise<void> {
+    return this.change(actor, async () => ({ result: undefined, audit: note }));
   }
 
   async list(limit: number, offset: number): Promise<{ total: number; entries: AuditEntry[] }> {

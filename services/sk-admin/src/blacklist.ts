@@ -14,12 +14,11 @@ import {
 } from '@sk/seckill';
 import { OneAtATime } from '@sk/concurrency';
 import type { Identity } from '@sk/identity';
-import { isRedisReady, type Pool, type Redis } from '@sk/storage';
+import { isRedisReady, type Pool, type Redis, type Tx } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import type { AuditLog } from './audit.js';
 import type { MirrorState } from './mirror.js';
-import type { Tx } from './transaction.js';
 
 export const userParamsSchema = z.object({
   user_id: z.string().regex(/^[1-9]\d{0,14}$/, 'a positive integer id'),

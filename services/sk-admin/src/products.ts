@@ -1,8 +1,7 @@
 import type { Identity } from '@sk/identity';
-import type { Pool } from '@sk/storage';
+import type { Pool, Tx } from '@sk/storage';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { AuditLog } from './audit.js';
-import type { Tx } from './transaction.js';
 
 export interface Product {
   product_id: number;

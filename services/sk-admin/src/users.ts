@@ -1,9 +1,8 @@
 import { hashPassword, type Identity } from '@sk/identity';
-import type { Pool } from '@sk/storage';
+import type { Pool, Tx } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import type { AuditLog } from './audit.js';
-import type { Tx } from './transaction.js';
 
 const MAX_USERS_PER_REQUEST = 10_000;
 /** scrypt jobs in flight: one per libuv thread (default 4), so file and DNS work still get a turn. */

@@ -1,5 +1,5 @@
 import { Codes, SkError } from '@sk/http';
-import { qualificationSchema, type RedisKeys } from '@sk/seckill';
+import { orderRecordSchema, parseJson, type OrderRecord, type RedisKeys } from '@sk/seckill';
 import { isRedisReady, type Pool, type Redis } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
@@ -7,16 +7,21 @@ import type { ActivityStore } from './activities.js';
 
 export const winnersQuerySchema = z.object({ format: z.enum(['json', 'csv']).optional() });
 
+/** One order holding a unit of the activity, and its shopper. */
 export interface Winner {
   user_id: number;
   /** null when the user is not in this MySQL (e.g. created elsewhere). */
   username: string | null;
   token_time: string;
+  order_id: string;
 }
 
 const USERNAMES_PER_QUERY = 1_000;
 
-/** Who holds a qualification of an activity, from the `wins` hash sk-core writes, oldest first. */
+/**
+ * Who holds a unit of an activity: one winner per order in the `quals` hash the sale keeps (an
+ * expired or cancelled order leaves it), oldest first.
+ */
 export class WinnersReader {
   constructor(
     private readonly store: ActivityStore,
@@ -27,29 +32,22 @@ export class WinnersReader {
 
   async of(activityId: number): Promise<Winner[]> {
     await this.store.require(activityId);
-    const wins = await this.readWins(activityId);
-    const names = await this.usernames(wins.map((w) => w.user_id));
-    return wins
-      .sort((a, b) => a.token_time - b.token_time || a.user_id - b.user_id)
-      .map((w) => ({ user_id: w.user_id, username: names.get(w.user_id) ?? null, token_time: new Date(w.token_time).toISOString() }));
+    const held = await this.readHeld(activityId);
+    const names = await this.usernames([...new Set(held.map((o) => o.user_id))]);
+    return held
+      .sort((a, b) => a.token_time - b.token_time || a.seq - b.seq)
+      .map((o) => ({ user_id: o.user_id, username: names.get(o.user_id) ?? null, token_time: new Date(o.token_time).toISOString(), order_id: o.order_id }));
   }
 
-  private async readWins(activityId: number) {
+  private async readHeld(activityId: number): Promise<OrderRecord[]> {
     if (!isRedisReady(this.redis)) throw new SkError(Codes.BUSY, 'sales records unavailable');
     let raw: Record<string, string>;
     try {
-      raw = await this.redis.hgetall(this.keys.wins(activityId));
+      raw = await this.redis.hgetall(this.keys.quals(activityId));
     } catch {
       throw new SkError(Codes.BUSY, 'sales records unavailable');
     }
-    return Object.values(raw).flatMap((json) => {
-      try {
-        const parsed = qualificationSchema.safeParse(JSON.parse(json));
-        return parsed.success ? [parsed.data] : [];
-      } catch {
-        return [];
-      }
-    });
+    return Object.values(raw).flatMap((json) => parseJson(orderRecordSchema, json) ?? []);
   }
 
   private async usernames(ids: number[]): Promise<Map<number, string>> {
@@ -65,6 +63,6 @@ export class WinnersReader {
 /** RFC 4180 CSV with a header line; usernames are quoted (they may hold `.`, `-`, `_` only, but stay safe). */
 export function winnersCsv(winners: Winner[]): string {
   const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
-  const lines = winners.map((w) => `${w.user_id},${w.username === null ? '' : quote(w.username)},${w.token_time}`);
-  return ['user_id,username,token_time', ...lines].join('\r\n') + '\r\n';
+  const lines = winners.map((w) => `${w.user_id},${w.username === null ? '' : quote(w.username)},${w.token_time},${w.order_id}`);
+  return ['user_id,username,token_time,order_id', ...lines].join('\r\n') + '\r\n';
 }

@@ -1,8 +1,6 @@
-import { createRedis } from '@sk/storage';
-import { redisKeys } from '@sk/seckill';
+import { OrderStore } from '@sk/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { startHarness, type Harness } from './harness.js';
+import { orderRecord, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let productId: number;
@@ -52,6 +50,7 @@ describe('creating activities', () => {
       buy_limit: 2,
       buy_rate: 0.5,
       status: 'enabled',
+      pay_window_s: 900,
       version: 1,
       mirror: 'done',
     });
@@ -65,8 +64,15 @@ describe('creating activities', () => {
       buy_limit: 2,
       buy_rate: 0.5,
       status: 'enabled',
+      pay_window_s: 900,
       version: 1,
     });
+  });
+
+  it('loads the new activity\'s sale counts before answering, so it can sell', async () => {
+    const { activity_id } = await createActivity();
+    expect(await h.redis.exists(h.keys.loaded(activity_id))).toBe(1);
+    expect(await h.redis.get(h.keys.sold(activity_id))).toBe('0');
   });
 
   it('takes unix seconds and defaults buy_rate to 1', async () => {
@@ -200,9 +206,9 @@ describe('live sales', () => {
   it('adds sold and remaining from Redis to one activity and to the list', async () => {
     const { activity_id } = await createActivity({ total: 30 });
     const fresh = await h.call('GET', `/admin/activities/${activity_id}`);
-    expect(fresh.body.result).toMatchObject({ sold: 0, remaining: 30, mirror: 'done' });
+    expect(fresh.body.result).toMatchObject({ sold: 0, remaining: 30, mirror: 'done', orders: { unpaid: 0, paid: 0, expired: 0, cancelled: 0 } });
 
-    await h.redis.set(redisKeys(h.iso.redisPrefix).sold(activity_id), '12');
+    await h.redis.set(h.keys.sold(activity_id), '12');
     const one = await h.call('GET', `/admin/activities/${activity_id}`);
     expect(one.status).toBe(200);
     expect(one.body.result).toMatchObject({ activity_id, total: 30, sold: 12, remaining: 18 });
@@ -211,7 +217,7 @@ describe('live sales', () => {
     expect(list.status).toBe(200);
     expect(list.body.result.find((a: { activity_id: number }) => a.activity_id === activity_id)).toMatchObject({ sold: 12, remaining: 18 });
 
-    await h.redis.set(redisKeys(h.iso.redisPrefix).sold(activity_id), '31');
+    await h.redis.set(h.keys.sold(activity_id), '31');
     expect((await h.call('GET', `/admin/activities/${activity_id}`)).body.result).toMatchObject({ sold: 31, remaining: 0 });
   });
 
@@ -219,36 +225,40 @@ describe('live sales', () => {
     const { activity_id } = await createActivity();
     expect((await h.call('GET', `/admin/activities/${activity_id}`)).body.result).toMatchObject({ requests: 0, answers: {} });
 
-    await h.redis.hset(redisKeys(h.iso.redisPrefix).answers(activity_id), { '1002': '3', '1004': '40', '1110': '2' });
+    await h.redis.hset(h.keys.answers(activity_id), { '1002': '3', '1004': '40', '1110': '2' });
     const one = await h.call('GET', `/admin/activities/${activity_id}`);
     expect(one.status).toBe(200);
     expect(one.body.result).toMatchObject({ sold: 0, remaining: 100, requests: 45, answers: { '1002': 3, '1004': 40, '1110': 2 } });
   });
 
-  it('answers 503/1001 when Redis is down, while writes still work', async () => {
-    const deadRedis = createRedis('redis://127.0.0.1:1', { connectTimeout: 200 });
-    const app = buildApp({
-      mysql: h.mysql,
-      redis: deadRedis,
-      zk: h.zk,
-      verifier: h.tokens.verifier,
-      redisPrefix: h.iso.redisPrefix,
-      zkRoot: h.iso.zkRoot,
-      mirrorIntervalMs: 1_000,
-      blacklistSyncMs: 1_000,
-      logLevel: 'silent',
-    });
+  it('adds the orders by status from MySQL to one activity and to the list', async () => {
+    const [{ activity_id }, other] = [await createActivity(), await createActivity()];
+    const records = [1, 2, 3, 4, 5, 6].map((seq) => orderRecord(activity_id, seq, 300 + seq, Date.now()));
+    await new OrderStore(h.mysql).insert(records);
+    await h.setOrderStatus('paid', [records[0]!.order_id, records[1]!.order_id]);
+    await h.setOrderStatus('expired', [records[2]!.order_id]);
+    await h.setOrderStatus('cancelled', [records[3]!.order_id]);
+    const orders = { unpaid: 2, paid: 2, expired: 1, cancelled: 1 };
+
+    expect((await h.call('GET', `/admin/activities/${activity_id}`)).body.result.orders).toEqual(orders);
+    const list = (await h.call('GET', '/admin/activities')).body.result as { activity_id: number; orders: unknown }[];
+    expect(list.find((a) => a.activity_id === activity_id)?.orders).toEqual(orders);
+    expect(list.find((a) => a.activity_id === other.activity_id)?.orders).toEqual({ unpaid: 0, paid: 0, expired: 0, cancelled: 0 });
+  });
+
+  it('answers 503/1001 when Redis is down, while writes still work (the counts are loaded later)', async () => {
+    const withoutRedis = h.appWithoutRedis();
     try {
-      const auth = { authorization: `Bearer ${h.tokens.admin}` };
-      const created = await app.inject({ method: 'POST', url: '/admin/activities', headers: auth, payload: validBody() });
+      const created = await withoutRedis.call('POST', '/admin/activities', validBody());
       expect(created.statusCode).toBe(201);
-      const one = await app.inject({ method: 'GET', url: `/admin/activities/${created.json().result.activity_id}`, headers: auth });
+      const { activity_id } = created.json().result;
+      expect(await h.redis.exists(h.keys.loaded(activity_id))).toBe(0);
+      const one = await withoutRedis.call('GET', `/admin/activities/${activity_id}`);
       expect(one.statusCode).toBe(503);
       expect(one.json().code).toBe(1001);
-      expect((await app.inject({ method: 'GET', url: '/admin/activities', headers: auth })).statusCode).toBe(503);
+      expect((await withoutRedis.call('GET', '/admin/activities')).statusCode).toBe(503);
     } finally {
-      await app.close();
-      deadRedis.disconnect();
+      await withoutRedis.close();
     }
   });
 });

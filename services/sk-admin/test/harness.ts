@@ -1,4 +1,5 @@
-import { parseActivity, zkPaths, type ActivityConfig } from '@sk/seckill';
+import type { OrderStatus } from '@sk/orders';
+import { orderId, parseActivity, redisKeys, zkPaths, type ActivityConfig, type OrderRecord } from '@sk/seckill';
 import { MIGRATIONS_DIR, createMysql, createRedis, migrate, type Pool, type Redis } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -17,6 +18,21 @@ export async function testTokens() {
     admin: await sign(1, 'admin', ['admin', 'user']),
     shopper: await sign(2, 'user2', ['user']),
     sign,
+  };
+}
+
+/** An order as the qualification step records it: what `OrderStore.insert` stores. */
+export function orderRecord(activityId: number, seq: number, userId: number, tokenTime: number): OrderRecord {
+  return {
+    order_id: orderId(activityId, seq),
+    seq,
+    activity_id: activityId,
+    product_id: 1,
+    user_id: userId,
+    token: 'f'.repeat(32),
+    token_time: tokenTime,
+    pay_by: tokenTime + 900_000,
+    nonce: `nonce-${activityId}-${seq}`,
   };
 }
 
@@ -43,17 +59,19 @@ export async function startHarness(label: string, opts: HarnessOptions = {}) {
   const zk = opts.zkHosts ? new ZkSession({ hosts: iso.zkHosts }) : appZk;
   await zk.waitConnected();
   const tokens = await testTokens();
-  const app = buildApp({
-    mysql,
-    redis: appRedis,
-    zk: appZk,
-    verifier: tokens.verifier,
-    redisPrefix: iso.redisPrefix,
-    zkRoot: iso.zkRoot,
-    mirrorIntervalMs: opts.mirrorIntervalMs ?? 200,
-    blacklistSyncMs: 200,
-    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
-  });
+  const appOn = (appRedis: Redis, mirrorIntervalMs: number) =>
+    buildApp({
+      mysql,
+      redis: appRedis,
+      zk: appZk,
+      verifier: tokens.verifier,
+      redisPrefix: iso.redisPrefix,
+      zkRoot: iso.zkRoot,
+      mirrorIntervalMs,
+      blacklistSyncMs: 200,
+      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    });
+  const app = appOn(appRedis, opts.mirrorIntervalMs ?? 200);
   await app.ready();
 
   const call = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown, token: string | null = tokens.admin) => {
@@ -76,6 +94,21 @@ export async function startHarness(label: string, opts: HarnessOptions = {}) {
     tokens,
     call,
     paths,
+    keys: redisKeys(iso.redisPrefix),
+    /** A second app of this isolation on Redis that is not there: calls it makes fail at once. */
+    appWithoutRedis() {
+      const deadRedis = createRedis('redis://127.0.0.1:1', { connectTimeout: 200 });
+      const other = appOn(deadRedis, 1_000);
+      other.addHook('onClose', () => deadRedis.disconnect());
+      const auth = { authorization: `Bearer ${tokens.admin}` };
+      return {
+        call: (method: 'GET' | 'POST', url: string, payload?: object) => other.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) }),
+        close: () => other.close(),
+      };
+    },
+    async setOrderStatus(status: OrderStatus, orderIds: string[]): Promise<void> {
+      await mysql.query('UPDATE orders SET status = ? WHERE order_id IN (?)', [status, orderIds]);
+    },
     async znode(activityId: number): Promise<ActivityConfig | undefined> {
       const node = await zk.getData(paths.activity(activityId));
       return node ? parseActivity(node.data) : undefined;

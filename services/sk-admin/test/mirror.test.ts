@@ -2,7 +2,7 @@ import { ZkSession } from '@sk/zookeeper';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityStore, type ActivityChanges } from '../src/activities.js';
 import { ActivityMirror, MirrorError, MirrorReconciler } from '../src/mirror.js';
-import { inTransaction } from '../src/transaction.js';
+import { inTransaction } from '@sk/storage';
 import { eventually, startHarness, type Harness } from './harness.js';
 
 const hour = 3_600_000;

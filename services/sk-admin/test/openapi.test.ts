@@ -27,6 +27,10 @@ const ADMIN_ROUTES = [
   ['get', '/admin/activities/{id}'],
   ['patch', '/admin/activities/{id}'],
   ['get', '/admin/activities/{id}/winners'],
+  ['get', '/admin/activities/{id}/reconciliation'],
+  ['post', '/admin/activities/{id}/reconciliation'],
+  ['get', '/admin/orders/'],
+  ['get', '/admin/refunds/'],
   ['post', '/admin/users/'],
   ['get', '/admin/blacklist/'],
   ['put', '/admin/blacklist/users/{user_id}'],
@@ -40,6 +44,8 @@ const ADMIN_ROUTES = [
   ['post', '/activity/create'],
 ] as const;
 const WITH_BODY = new Set(['post', 'patch', 'put']);
+/** Writes whose path says everything: a repair. */
+const WITHOUT_BODY = new Set(['post /admin/activities/{id}/reconciliation']);
 
 describe('the OpenAPI document', () => {
   let doc: Document;
@@ -60,7 +66,7 @@ describe('the OpenAPI document', () => {
   it.each(ADMIN_ROUTES)('documents %s %s with its body, a 2xx and the error envelopes', (method, path) => {
     const op = doc.paths[path]![method]!;
     expect(op.security).toEqual([{ bearer: [] }]);
-    if (WITH_BODY.has(method)) expect(op.requestBody?.content['application/json']?.schema).toBeDefined();
+    if (WITH_BODY.has(method) && !WITHOUT_BODY.has(`${method} ${path}`)) expect(op.requestBody?.content['application/json']?.schema).toBeDefined();
     const ok = Object.keys(op.responses).find((s) => s.startsWith('2'));
     expect(ok).toBeDefined();
     const okSchema = op.responses[ok!]!.content!['application/json']!.schema;
@@ -75,11 +81,11 @@ describe('the OpenAPI document', () => {
   it('names the fields of a request body and of an answer', () => {
     const create = doc.paths['/admin/activities/']!.post!;
     const body = create.requestBody!.content['application/json']!.schema;
-    expect(Object.keys(body.properties!)).toEqual(['name', 'product_id', 'start_time', 'end_time', 'total', 'buy_limit', 'buy_rate']);
+    expect(Object.keys(body.properties!)).toEqual(['name', 'product_id', 'start_time', 'end_time', 'total', 'buy_limit', 'buy_rate', 'pay_window_s']);
     const one = doc.paths['/admin/activities/{id}']!.get!.responses['200']!.content!['application/json']!.schema as {
       properties: { result: { properties: Record<string, unknown> } };
     };
-    expect(Object.keys(one.properties.result.properties)).toEqual(expect.arrayContaining(['activity_id', 'sold', 'remaining', 'mirror', 'requests', 'answers']));
+    expect(Object.keys(one.properties.result.properties)).toEqual(expect.arrayContaining(['activity_id', 'sold', 'remaining', 'orders', 'mirror', 'requests', 'answers']));
     expect(doc.paths['/admin/activities/{id}']!.get!.responses['404']).toBeDefined();
   });
 

@@ -1,6 +1,5 @@
-import { redisKeys } from '@sk/seckill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { orderRecord, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let activityId: number;
@@ -13,14 +12,15 @@ beforeAll(async () => {
     await h.call('POST', '/admin/activities', { name: 'Sale', product_id: product.product_id, start_time: now, end_time: now + 3_600, total: 5, buy_limit: 1 })
   ).body.result.activity_id;
   users = (await h.call('POST', '/admin/users', { users: [{ username: 'first', password: 'pass123' }, { username: 'second', password: 'pass123' }] })).body.result;
-  // As sk-core records them: user id → latest qualification; one winner unknown to MySQL.
-  const win = (userId: number, tokenTime: number) =>
-    JSON.stringify({ product_id: product.product_id, activity_id: activityId, user_id: userId, token: 'a'.repeat(32), token_time: tokenTime });
-  await h.redis.hset(redisKeys(h.iso.redisPrefix).wins(activityId), {
-    [users[1]!.user_id]: win(users[1]!.user_id, 2_000),
-    [users[0]!.user_id]: win(users[0]!.user_id, 1_000),
-    '777': win(777, 3_000),
-  });
+  // As the sale holds them: order id → its record; two orders of one user, one winner unknown to
+  // MySQL, and a record that is not one.
+  const held = [
+    orderRecord(activityId, 3, users[0]!.user_id, 2_000),
+    orderRecord(activityId, 1, users[0]!.user_id, 1_000),
+    orderRecord(activityId, 4, 777, 3_000),
+    orderRecord(activityId, 2, users[1]!.user_id, 2_000),
+  ];
+  await h.redis.hset(h.keys.quals(activityId), { ...Object.fromEntries(held.map((r) => [r.order_id, JSON.stringify(r)])), [`${activityId}-9`]: '{"seq":9' });
 });
 afterAll(async () => {
   await h?.close();
@@ -28,21 +28,22 @@ afterAll(async () => {
 
 describe('winners', () => {
   const expected = () => [
-    { user_id: users[0]!.user_id, username: 'first', token_time: new Date(1_000).toISOString() },
-    { user_id: users[1]!.user_id, username: 'second', token_time: new Date(2_000).toISOString() },
-    { user_id: 777, username: null, token_time: new Date(3_000).toISOString() },
+    { user_id: users[0]!.user_id, username: 'first', token_time: new Date(1_000).toISOString(), order_id: `${activityId}-1` },
+    { user_id: users[1]!.user_id, username: 'second', token_time: new Date(2_000).toISOString(), order_id: `${activityId}-2` },
+    { user_id: users[0]!.user_id, username: 'first', token_time: new Date(2_000).toISOString(), order_id: `${activityId}-3` },
+    { user_id: 777, username: null, token_time: new Date(3_000).toISOString(), order_id: `${activityId}-4` },
   ];
 
-  it('lists winners as JSON, oldest token first, with usernames', async () => {
+  it('lists one winner per held order as JSON, oldest first, with usernames', async () => {
     const res = await h.call('GET', `/admin/activities/${activityId}/winners`);
     expect(res.status).toBe(200);
-    expect(res.body.result).toEqual({ activity_id: activityId, count: 3, winners: expected() });
+    expect(res.body.result).toEqual({ activity_id: activityId, count: 4, winners: expected() });
   });
 
   it('answers CSV on ?format=csv and on Accept: text/csv', async () => {
     const csv = [
-      'user_id,username,token_time',
-      ...expected().map((w) => `${w.user_id},${w.username === null ? '' : `"${w.username}"`},${w.token_time}`),
+      'user_id,username,token_time,order_id',
+      ...expected().map((w) => `${w.user_id},${w.username === null ? '' : `"${w.username}"`},${w.token_time},${w.order_id}`),
       '',
     ].join('\r\n');
     const auth = { authorization: `Bearer ${h.tokens.admin}` };

@@ -1,9 +1,9 @@
 /**
- * Shoppers known to have reached an activity's buy limit. A user's count only grows and the
- * limit never changes, so once sk-core answered 1006 (or 1002 on a limit of one) every later
- * attempt of that user is answered here, without a trip through the relay: the winner who keeps
- * clicking costs no Lua step. Each instance learns from its own replies; bounded, past the bound
- * new users are simply relayed as before.
+ * Shoppers known to have reached an activity's buy limit. Once sk-core answered 1006 (or 1002 on
+ * a limit of one) every later attempt of that user is answered here, without a trip through the
+ * relay: the winner who keeps clicking costs no Lua step. A user's count falls only when an order
+ * expires or is cancelled, which is announced: `forget` then. Each instance learns from its own
+ * replies; bounded, past the bound new users are simply relayed as before.
  */
 export class BuyLimitsReached {
   private readonly users = new Map<number, Set<number>>();
@@ -13,6 +13,18 @@ export class BuyLimitsReached {
 
   has(activityId: number, userId: number): boolean {
     return this.users.get(activityId)?.has(userId) ?? false;
+  }
+
+  /** The user (or, without one, every user) may buy the activity again. */
+  forget(activityId: number, userId?: number): void {
+    const users = this.users.get(activityId);
+    if (!users) return;
+    if (userId === undefined) {
+      this.size -= users.size;
+      this.users.delete(activityId);
+    } else if (users.delete(userId)) {
+      this.size--;
+    }
   }
 
   add(activityId: number, userId: number): void {

@@ -72,7 +72,13 @@ const app = buildApp({
   tracing,
 });
 
-const soldOutFollower = new SoldOutFollower(book, { subscriber, redis, keys, warn: (err) => app.log.warn({ err }, 'sold counts not read') });
+const soldOutFollower = new SoldOutFollower(book, {
+  subscriber,
+  redis,
+  keys,
+  warn: (err) => app.log.warn({ err }, 'sold counts not read'),
+  onStockReturned: ({ activity_id, user_id }) => seckill.stockReturned(activity_id, user_id),
+});
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
 app.addHook('onClose', async () => {
   await relay.stop();

@@ -1,11 +1,13 @@
 import { Codes, SkError, codeInfo } from '@sk/http';
 import {
-  qualificationSchema,
+  orderRecordSchema,
+  parseJson,
   shopperView,
   verifyRequestSignature,
   signKeyFor,
   type ActivityBook,
   type ActivityConfig,
+  type OrderRecord,
   type Qualification,
   type RedisKeys,
 } from '@sk/seckill';
@@ -85,17 +87,39 @@ export class Seckill {
     throw new SkError(codeInfo(outcome.code) ?? Codes.BUSY);
   }
 
-  /** The user's qualification for the product, from Redis: true even when the reply was lost. */
-  async result(userId: number, productId: number): Promise<Qualification> {
+  /**
+   * The qualifications the user holds for the product, oldest first, from Redis: true even when
+   * the reply was lost. With `nonce`, only the one that attempt won (none: 404).
+   */
+  async result(userId: number, productId: number, nonce?: string): Promise<{ result: Qualification; results?: Qualification[] }> {
     const candidates = this.deps.book.ofProduct(productId);
     if (candidates.length === 0) throw new SkError(Codes.NOT_FOUND, 'no activity for this product');
-    const found = await Promise.all(candidates.map((a) => this.deps.redis.hget(this.deps.keys.wins(a.activity_id), String(userId))));
-    const latest = found
-      .flatMap((raw) => (raw ? [qualificationSchema.safeParse(JSON.parse(raw))] : []))
-      .flatMap((p) => (p.success ? [p.data] : []))
-      .sort((a, b) => b.token_time - a.token_time)[0];
-    if (!latest) throw new SkError(Codes.NOT_FOUND, 'no qualification held');
-    return latest;
+    const held = (await Promise.all(candidates.map((a) => this.heldBy(a.activity_id, userId)))).flat();
+    held.sort((a, b) => a.token_time - b.token_time || a.seq - b.seq);
+    if (nonce !== undefined) {
+      const won = held.find((r) => r.nonce === nonce);
+      if (!won) throw new SkError(Codes.NOT_FOUND, 'this attempt holds no qualification');
+      return { result: qualificationOf(won) };
+    }
+    if (held.length === 0) throw new SkError(Codes.NOT_FOUND, 'no qualification held');
+    const results = held.map(qualificationOf);
+    return { result: results[results.length - 1]!, results };
+  }
+
+  /** A unit of the activity came back (by `userId`'s order, or all counts rebuilt): its buyers may buy again. */
+  stockReturned(activityId: number, userId?: number): void {
+    this.limitsReached.forget(activityId, userId);
+  }
+
+  private async heldBy(activityId: number, userId: number): Promise<OrderRecord[]> {
+    const { redis, keys } = this.deps;
+    const ids = await redis.hget(keys.wins(activityId), String(userId));
+    if (!ids) return [];
+    const records = await redis.hmget(keys.quals(activityId), ...ids.split(','));
+    return records.flatMap((raw) => {
+      const record = raw === null ? undefined : parseJson(orderRecordSchema, raw);
+      return record ? [record] : [];
+    });
   }
 
   async list() {
@@ -133,4 +157,9 @@ export class Seckill {
     if (!activity) throw new SkError(Codes.NOT_FOUND, 'no activity for this product');
     return activity;
   }
+}
+
+/** What a shopper is shown of an order record: the qualification (not the nonce, not the sequence). */
+function qualificationOf({ nonce: _nonce, seq: _seq, ...qualification }: OrderRecord): Qualification {
+  return qualification;
 }

@@ -37,6 +37,7 @@ let app: ReturnType<typeof buildApp>;
 let subscriber: Redis;
 let blacklist: Blacklist;
 let answers: AnswerCounts;
+let seckill: Seckill;
 
 function signed(userId: number, productId: number, overrides: Record<string, unknown> = {}) {
   const body = { product_id: productId, sec_time: Date.now(), nonce: `n-${Math.random().toString(36).slice(2)}`, ...overrides };
@@ -71,7 +72,7 @@ beforeAll(async () => {
     maxPending: 100,
   });
   relay.start();
-  const seckill = new Seckill({
+  seckill = new Seckill({
     book,
     relay,
     soldCounts: new SoldCounts(redis, keys, 0),
@@ -166,7 +167,7 @@ describe('/sec/kill refusals', () => {
   });
 
   it('delivers sk-core replies to the waiting request', async () => {
-    const result = { product_id: 1, activity_id: 11, user_id: 21, token: 'f'.repeat(32), token_time: Date.now() };
+    const result = { product_id: 1, activity_id: 11, user_id: 21, token: 'f'.repeat(32), token_time: Date.now(), order_id: '11-1', pay_by: Date.now() + 900_000 };
     const res = await relayed(21, 1, { code: 1002, result });
     expect([res.statusCode, res.json().code, res.json().result]).toEqual([200, 1002, result]);
   });
@@ -218,7 +219,7 @@ describe('kills batched by the gateway', () => {
   });
 
   it('relays the plausible kills and hands each its own reply', async () => {
-    const result = { user_id: 53, product_id: 1, activity_id: 11, token: 'abc', token_time: 1 };
+    const result = { user_id: 53, product_id: 1, activity_id: 11, token: 'abc', token_time: 1, order_id: '11-9', pay_by: 900_001 };
     const pending = batch([
       { authorization: `Bearer ${await tokens.sign(53)}`, body: JSON.stringify(signed(53, 1)) },
       { authorization: `Bearer ${await tokens.sign(54)}`, body: JSON.stringify(signed(54, 1)) },
@@ -261,6 +262,8 @@ describe('buy limits reached', () => {
     user_id: userId,
     token: 'e'.repeat(32),
     token_time: Date.now(),
+    order_id: `${activityId}-${userId}`,
+    pay_by: Date.now() + 900_000,
   });
 
   it('learns a reached limit from a 1006 and answers that user\'s next attempts without the relay', async () => {
@@ -274,6 +277,13 @@ describe('buy limits reached', () => {
     expect((await relayed(42, 6, { code: 1002, result: qualification(42, 6, 16) })).json().code).toBe(1002);
   });
 
+  it('forgets a reached limit when a unit of the user comes back', async () => {
+    expect((await relayed(44, 6, { code: 1006 })).json().code).toBe(1006);
+    expect((await kill(44, signed(44, 6))).json().code).toBe(1006);
+    seckill.stockReturned(16, 44);
+    expect((await relayed(44, 6, { code: 1002, result: qualification(44, 6, 16) })).json().code).toBe(1002);
+  });
+
   it('takes a success on a limit of one for the limit reached', async () => {
     expect((await relayed(43, 1, { code: 1002, result: qualification(43, 1, 11) })).json().code).toBe(1002);
     const next = await kill(43, signed(43, 1));
@@ -283,12 +293,19 @@ describe('buy limits reached', () => {
 });
 
 describe('/sec/result, /sec/list, /sec/info', () => {
-  it('answers the qualification recorded in Redis, or 404', async () => {
-    const q = { product_id: 1, activity_id: 11, user_id: 40, token: 'a'.repeat(32), token_time: 123 };
-    await redis.hset(keys.wins(11), '40', JSON.stringify(q));
+  it('answers the qualifications recorded in Redis, oldest first, one by its nonce, or 404', async () => {
+    const held = [1, 2].map((seq) => ({ product_id: 1, activity_id: 11, user_id: 40, token: 'a'.repeat(32), token_time: 100 + seq, order_id: `11-${seq}`, pay_by: 900_100 + seq }));
+    await redis.hset(keys.quals(11), Object.fromEntries(held.map((q, i) => [q.order_id, JSON.stringify({ ...q, nonce: `nonce-of-${i}`, seq: i + 1 })])));
+    await redis.hset(keys.wins(11), '40', '11-1,11-2');
     const auth = { authorization: `Bearer ${await tokens.sign(40)}` };
     const res = await app.inject({ url: '/sec/result?product_id=1', headers: auth });
-    expect([res.statusCode, res.json().code, res.json().result]).toEqual([200, 1002, q]);
+    expect([res.statusCode, res.json().code, res.json().result, res.json().results]).toEqual([200, 1002, held[1], held]);
+    const first = await app.inject({ url: '/sec/result?product_id=1&nonce=nonce-of-0', headers: auth });
+    expect([first.statusCode, first.json().result, first.json().results]).toEqual([200, held[0], undefined]);
+    const lost = await app.inject({ url: '/sec/result?product_id=1&nonce=nonce-of-9', headers: auth });
+    expect([lost.statusCode, lost.json().code]).toEqual([404, 1003]);
+    const short = await app.inject({ url: '/sec/result?product_id=1&nonce=x', headers: auth });
+    expect([short.statusCode, short.json().code]).toEqual([400, 1101]);
     const none = await app.inject({ url: '/sec/result?product_id=1', headers: { authorization: `Bearer ${await tokens.sign(41)}` } });
     expect([none.statusCode, none.json().code]).toEqual([404, 1003]);
     expect((await app.inject({ url: '/sec/result?product_id=1' })).statusCode).toBe(401);
@@ -334,7 +351,7 @@ describe('answers counted per activity', () => {
     let raw: string | null = null;
     await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
     const req = JSON.parse(raw!);
-    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1002, result: { product_id: 7, activity_id: 17, user_id: 3, token: 'c'.repeat(32), token_time: Date.now() } }));
+    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1002, result: { product_id: 7, activity_id: 17, user_id: 3, token: 'c'.repeat(32), token_time: Date.now(), order_id: '17-1', pay_by: Date.now() + 900_000 } }));
     expect((await pending).json().code).toBe(1002);
     // No activity holds product 77: its answer belongs to none.
     expect((await kill(1, signed(1, 77))).json().code).toBe(1003);

@@ -1,40 +1,55 @@
--- Purchase attempts on one activity, decided atomically in one step: for each attempt every
--- check happens before anything moves, and the stock can never go below zero.
--- KEYS: sold (count issued), bought (hash user -> count), wins (hash user -> qualification JSON),
---       then one nonce key per attempt (claimed once)
--- ARGV: total, buy_limit, then per attempt: user_id, picked (1 when the buy-rate draw admitted
---       it), qualification JSON, nonce lifetime in ms
--- Returns one code per attempt, then the count sold: 1002 success, 1004 sold out, 1005 not picked,
--- 1006 buy limit reached, 1110 nonce already used.
+-- Purchase attempts on one activity, decided and recorded atomically in one step: for each attempt
+-- every check happens before anything moves, the stock can never go below zero, and a win is at
+-- once an order (its id fixed here) in the activity's order stream: no second write can fail apart.
+-- KEYS: loaded (marker), sold (count issued), bought (hash user -> count), wins (hash user -> order
+--       ids), quals (hash order id -> record), orders (stream), deadlines (zset order id -> pay_by),
+--       seq (order sequence), then one nonce key per attempt (claimed once)
+-- ARGV: total, buy_limit, activity_id, then per attempt: user_id, picked (1 when the buy-rate draw
+--       admitted it), record JSON without order_id and seq, nonce lifetime in ms, pay_by (ms)
+-- Returns {-1} while the activity's counts are not loaded (new, or lost and being rebuilt from
+-- MySQL); otherwise a code and an order id ('' unless 1002) per attempt, then the count sold:
+-- 1002 success, 1004 sold out, 1005 not picked, 1006 buy limit reached, 1110 nonce already used.
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {-1}
+end
 local total = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
-local sold = tonumber(redis.call('GET', KEYS[1]) or '0')
+local activity = ARGV[3]
+local sold = tonumber(redis.call('GET', KEYS[2]) or '0')
 local issued = 0
 local answers = {}
 
-for i = 1, #KEYS - 3 do
-  local at = 2 + (i - 1) * 4
-  local user, picked, qualification, nonce_ttl = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
-  local code
-  if not redis.call('SET', KEYS[3 + i], '1', 'NX', 'PX', nonce_ttl) then
+for i = 1, #KEYS - 8 do
+  local at = 3 + (i - 1) * 5
+  local user, picked, record, nonce_ttl, pay_by = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4], ARGV[at + 5]
+  local code, order = 0, ''
+  if not redis.call('SET', KEYS[8 + i], '1', 'NX', 'PX', nonce_ttl) then
     code = 1110
   elseif sold + issued >= total then
     code = 1004
-  elseif tonumber(redis.call('HGET', KEYS[2], user) or '0') >= limit then
+  elseif tonumber(redis.call('HGET', KEYS[3], user) or '0') >= limit then
     code = 1006
   elseif picked ~= '1' then
     code = 1005
   else
     issued = issued + 1
-    redis.call('HINCRBY', KEYS[2], user, 1)
-    redis.call('HSET', KEYS[3], user, qualification)
+    local seq = redis.call('INCR', KEYS[8])
+    order = activity .. '-' .. seq
+    record = string.sub(record, 1, -2) .. ',"order_id":"' .. order .. '","seq":' .. seq .. '}'
+    redis.call('HINCRBY', KEYS[3], user, 1)
+    local held = redis.call('HGET', KEYS[4], user)
+    redis.call('HSET', KEYS[4], user, held and (held .. ',' .. order) or order)
+    redis.call('HSET', KEYS[5], order, record)
+    redis.call('ZADD', KEYS[7], pay_by, order)
+    redis.call('XADD', KEYS[6], '*', 'o', record)
     code = 1002
   end
-  answers[i] = code
+  answers[2 * i - 1] = code
+  answers[2 * i] = order
 end
 
 if issued > 0 then
-  sold = redis.call('INCRBY', KEYS[1], issued)
+  sold = redis.call('INCRBY', KEYS[2], issued)
 end
 answers[#answers + 1] = sold
 return answers

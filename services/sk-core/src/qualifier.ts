@@ -1,12 +1,13 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from '@sk/storage';
 import { evalScript, loadLua } from '@sk/storage';
+import { Codes } from '@sk/http';
 import {
   qualificationToken,
   soldOutMessage,
   type ActivityBook,
   type ActivityConfig,
-  type Qualification,
+  type OrderRecord,
   type RedisKeys,
   type RelayReply,
   type RelayRequest,
@@ -117,35 +118,38 @@ export class Qualifier {
   /** One atomic Lua step for attempts on one activity. */
   private async decide(activity: ActivityConfig, reqs: RelayRequest[], now: number): Promise<RelayReply[]> {
     const id = activity.activity_id;
-    const qualifications = reqs.map((req) => this.qualification(req, now));
+    const k = this.keys;
+    const pending = reqs.map((req) => this.pendingRecord(req, activity, now));
     const answers = (await evalScript(
       this.redis,
       QUALIFY,
-      [this.keys.sold(id), this.keys.bought(id), this.keys.wins(id), ...reqs.map((req) => this.keys.nonce(id, req.user_id, req.nonce))],
+      [k.loaded(id), k.sold(id), k.bought(id), k.wins(id), k.quals(id), k.orders(id), k.deadlines(id), k.seq(id), ...reqs.map((req) => k.nonce(id, req.user_id, req.nonce))],
       [
         activity.total,
         activity.buy_limit,
-        ...reqs.flatMap((req, k) => [
-          req.user_id,
-          this.draw(activity.buy_rate) ? '1' : '0',
-          JSON.stringify(qualifications[k]),
-          req.nonce_ttl_ms,
-        ]),
+        id,
+        ...reqs.flatMap((req, i) => [req.user_id, this.draw(activity.buy_rate) ? '1' : '0', JSON.stringify(pending[i]), req.nonce_ttl_ms, pending[i]!.pay_by]),
       ],
-    )) as number[];
-    const sold = answers[reqs.length]!;
+    )) as (number | string)[];
+    // Not loaded: the counts are being rebuilt from MySQL, nothing may sell meanwhile.
+    if (answers[0] === -1) return reqs.map((req) => ({ id: req.id, code: Codes.BUSY.code }));
+    const sold = answers[2 * reqs.length] as number;
     if (sold >= activity.total) {
       this.book.markSoldOut(id, activity.total);
       this.announceSoldOut(id, activity.total, now);
     }
-    return reqs.map((req, k) => {
-      const code = answers[k]!;
-      if (code === 1002) return { id: req.id, code, result: qualifications[k]! };
-      return code === 1004 ? { id: req.id, code, total: activity.total } : { id: req.id, code };
+    return reqs.map((req, i) => {
+      const code = answers[2 * i] as number;
+      if (code === Codes.SECKILL_SUCCESS.code) {
+        const { nonce: _nonce, ...qualification } = pending[i]!;
+        return { id: req.id, code, result: { ...qualification, order_id: String(answers[2 * i + 1]) } };
+      }
+      return code === Codes.SOLD_OUT.code ? { id: req.id, code, total: activity.total } : { id: req.id, code };
     });
   }
 
-  private qualification(req: RelayRequest, now: number): Qualification {
+  /** The order record the Lua step completes with its order id and sequence if the attempt wins. */
+  private pendingRecord(req: RelayRequest, activity: ActivityConfig, now: number): Omit<OrderRecord, 'order_id' | 'seq'> {
     return {
       product_id: req.product_id,
       activity_id: req.activity_id,
@@ -158,6 +162,8 @@ export class Qualifier {
         token_time: now,
         request_id: req.id,
       }),
+      pay_by: now + activity.pay_window_s * 1000,
+      nonce: req.nonce,
     };
   }
 

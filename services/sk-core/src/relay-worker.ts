@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { Loop } from '@sk/concurrency';
 import { popBatch, type Redis } from '@sk/storage';
 import { relayRequestSchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
@@ -22,8 +23,7 @@ const REPLY_TTL_S = 60;
  * and pushes the replies to each caller's own reply list.
  */
 export class RelayWorker {
-  private running = false;
-  private done: Promise<void> = Promise.resolve();
+  private readonly loop = new Loop(() => this.turn());
 
   constructor(
     private readonly blocking: Redis,
@@ -35,32 +35,27 @@ export class RelayWorker {
   ) {}
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.done = this.loop();
+    this.loop.start();
   }
 
   /** Ends the loop and closes its two connections, which are its own. */
   async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
+    await this.loop.stop();
     this.blocking.disconnect();
     this.redis.disconnect();
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      try {
-        const batch = await popBatch(this.blocking, this.keys.requests, this.opts.batchSize, this.opts.popTimeoutS ?? 1);
-        if (batch.length > 0) {
-          const started = performance.now();
-          await this.handle(batch);
-          this.opts.observe?.(batch.length, (performance.now() - started) / 1000);
-        }
-      } catch (err) {
-        this.log.warn({ err }, 'relay pop failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
+  private async turn(): Promise<void> {
+    try {
+      const batch = await popBatch(this.blocking, this.keys.requests, this.opts.batchSize, this.opts.popTimeoutS ?? 1);
+      if (batch.length > 0) {
+        const started = performance.now();
+        await this.handle(batch);
+        this.opts.observe?.(batch.length, (performance.now() - started) / 1000);
       }
+    } catch (err) {
+      this.log.warn({ err }, 'relay pop failed; retrying');
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
 

@@ -42,6 +42,8 @@ function request(activityId: number, userId: number, overrides: Partial<RelayReq
 beforeAll(async () => {
   redis = createRedis(iso.redisUrl);
   ({ zk, book } = await bookWith(iso.zkRoot, activities));
+  // Loaded, as sk-admin leaves a new activity: counts present, sales may move them.
+  await Promise.all(activities.map((a) => redis.set(keys.loaded(a.activity_id), '1')));
 });
 
 afterAll(async () => {
@@ -60,6 +62,12 @@ describe('the atomic qualification step', () => {
     expect(codes.filter((c) => c === 1004)).toHaveLength(250);
     expect(await redis.get(keys.sold(1))).toBe('50');
     expect(await redis.hlen(keys.wins(1))).toBe(50);
+    // Each win is an order, with its own id, in the activity's stream and its held units.
+    const orderIds = replies.flatMap((r) => (r!.code === 1002 ? [r!.result!.order_id] : []));
+    expect(new Set(orderIds).size).toBe(50);
+    expect(await redis.hlen(keys.quals(1))).toBe(50);
+    const stream = await redis.xrange(keys.orders(1), '-', '+');
+    expect(stream.map(([, fields]) => JSON.parse(fields[1]!).order_id).sort()).toEqual([...orderIds].sort());
   });
 
   it('holds one user hammering to the buy limit', async () => {
@@ -76,12 +84,30 @@ describe('the atomic qualification step', () => {
     const q = new Qualifier(redis, book, keys, { secret: 's'.repeat(32) });
     const reply = await q.qualify(request(7, 7));
     expect(reply?.code).toBe(1002);
-    const stored = JSON.parse((await redis.hget(keys.wins(7), '7'))!);
-    expect(stored).toEqual(reply!.result);
-    expect(reply!.result!.token).toMatch(/^[0-9a-f]{32}$/);
+    const result = reply!.result!;
+    expect(await redis.hget(keys.wins(7), '7')).toBe(result.order_id);
+    const stored = JSON.parse((await redis.hget(keys.quals(7), result.order_id))!);
+    expect(stored).toEqual({ ...result, nonce: expect.any(String), seq: Number(result.order_id.split('-')[1]) });
+    expect(result.token).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.order_id).toMatch(/^7-\d+$/);
+    // The payment window is the activity's (the default 900 s here), from the qualification's time.
+    expect(result.pay_by - result.token_time).toBe(900_000);
+    expect(Number(await redis.zscore(keys.deadlines(7), result.order_id))).toBe(result.pay_by);
     const other = new Qualifier(redis, book, keys, { secret: 'o'.repeat(32), now: () => reply!.result!.token_time });
     const again = await other.qualify({ ...request(7, 8), id: 'x' });
     expect(again!.result!.token).not.toBe(reply!.result!.token);
+  });
+
+  it('sells nothing, and claims no nonce, while the counts are not loaded (503/1001)', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    await redis.del(keys.loaded(7));
+    const before = await redis.get(keys.sold(7));
+    const reply = await q.qualify(request(7, 650, { nonce: 'unloaded-nonce' }));
+    await redis.set(keys.loaded(7), '1');
+    expect(reply!.code).toBe(1001);
+    expect(await redis.get(keys.sold(7))).toBe(before);
+    expect(await redis.exists(keys.nonce(7, 650, 'unloaded-nonce'))).toBe(0);
+    expect((await q.qualify(request(7, 650, { nonce: 'unloaded-nonce' })))!.code).toBe(1002);
   });
 
   it('takes a nonce once, whatever the concurrency, and moves nothing for a replay', async () => {

@@ -13,6 +13,8 @@ export const UPSTREAM_ROUTES = [
   { prefix: '/oauth', service: 'auth' },
   { prefix: '/sec', service: 'sk-app' },
   { prefix: '/admin', service: 'sk-admin' },
+  { prefix: '/orders', service: 'sk-order' },
+  { prefix: '/payments', service: 'sk-order' },
 ] as const;
 
 /**
@@ -93,6 +95,7 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
     );
   };
 
-  for (const { prefix, service } of UPSTREAM_ROUTES) app.all(`${prefix}/*`, forwardTo(service));
+  // The prefix itself too: `GET /orders` is a route of its own.
+  for (const { prefix, service } of UPSTREAM_ROUTES) app.all(`${prefix}/*`, forwardTo(service)).all(prefix, forwardTo(service));
   app.post(BULK_USERS_PATH, { bodyLimit: BULK_USERS_BODY_LIMIT }, forwardTo('sk-admin', bulkTimeoutMs));
 };

@@ -1,6 +1,6 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
 import { z } from 'zod';
-import { activityAnswer, activityStatsAnswer, answers, liveActivityAnswer, winnersAnswer } from '../answers.js';
+import { activityAnswer, activityStatsAnswer, answers, liveActivityAnswer, reconciliationAnswer, winnersAnswer } from '../answers.js';
 import { activityChangesSchema, newActivitySchema } from '../activities.js';
 import type { ActivityService } from '../activity-service.js';
 import { idParamsSchema } from '../fields.js';
@@ -25,7 +25,7 @@ export async function activityRoutes(app: SkFastify, { activities, winners }: { 
   // CSV on `?format=csv`, or without a format when Accept names text/csv and not JSON.
   const winnersAnswers = answers(200, winnersAnswer, [400, 404]);
   const winnersSchema = {
-    description: 'JSON, or CSV (`user_id,username,token_time`) on `?format=csv` or an Accept naming only text/csv.',
+    description: 'JSON, or CSV (`user_id,username,token_time,order_id`) on `?format=csv` or an Accept naming only text/csv.',
     params: idParamsSchema,
     querystring: winnersQuerySchema,
     response: { ...winnersAnswers, 200: winnersAnswers[200].or(z.string().meta({ description: 'text/csv' })) },
@@ -35,6 +35,14 @@ export async function activityRoutes(app: SkFastify, { activities, winners }: { 
     const csv = req.query.format === 'csv' || (req.query.format === undefined && acceptsOnlyCsv(req.headers.accept));
     if (csv) return reply.type('text/csv; charset=utf-8').send(winnersCsv(list));
     return envelope(Codes.OK, { result: { activity_id: req.params.id, count: list.length, winners: list } });
+  });
+
+  const reconciliationSchema = { params: idParamsSchema, response: answers(200, reconciliationAnswer, [400, 404]) };
+  app.get('/:id/reconciliation', { schema: reconciliationSchema }, async (req) => {
+    return envelope(Codes.OK, { result: await activities.reconciliation(req.params.id) });
+  });
+  app.post('/:id/reconciliation', { schema: { ...reconciliationSchema, description: 'Rebuilds the sale counts from MySQL; answers the reconciliation after.' } }, async (req) => {
+    return envelope(Codes.OK, { result: await activities.reconcile(req.identity!, req.params.id) });
   });
 }
 

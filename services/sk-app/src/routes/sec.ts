@@ -10,6 +10,7 @@ import { killBatchMetrics } from '../metrics.js';
 import type { KillRequest, Seckill } from '../seckill.js';
 
 const productQuery = z.object({ product_id: z.coerce.number().int().positive() });
+const resultQuery = productQuery.extend({ nonce: z.string().min(8).max(64).optional() });
 
 // The user is the token's user: a `user_id` (or anything else) in the body is dropped, not trusted.
 const killBody = z.object({
@@ -69,9 +70,9 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
     return { answers: await Promise.all(req.body.kills.map((kill) => answerBatched(kill, peer, req.log))) };
   });
 
-  app.get('/sec/result', { schema: { querystring: productQuery } }, async (req) => {
+  app.get('/sec/result', { schema: { querystring: resultQuery } }, async (req) => {
     const identity = await authenticate(verifier, req);
-    return envelope(Codes.SECKILL_SUCCESS, { result: await seckill.result(identity.userId, req.query.product_id) });
+    return envelope(Codes.SECKILL_SUCCESS, await seckill.result(identity.userId, req.query.product_id, req.query.nonce));
   });
 };
 

@@ -1,5 +1,4 @@
-import type { Pool } from '@sk/storage';
-import type { PoolConnection } from 'mysql2/promise';
+import type { Pool, PoolConnection } from 'mysql2/promise';
 
 /**
  * The connection of a transaction in progress, as the work inside it sees it: statements only.
