@@ -187,7 +187,7 @@ apt_install() { # PACKAGE...
 }
 
 zk_jar=/usr/share/java/zookeeper.jar
-need_binaries() { # NAME... : install the Debian packages of the private instances that are missing
+need_binaries() { # NAME... : install the Debian packages that are missing (the private instances', chromium)
   local pkgs=() n
   for n in "$@"; do
     case $n in
@@ -195,6 +195,7 @@ need_binaries() { # NAME... : install the Debian packages of the private instanc
       mysql) command -v mariadbd > /dev/null && command -v mariadb-install-db > /dev/null \
                && command -v mariadb > /dev/null || pkgs+=(mariadb-server) ;;
       zookeeper) [ -f "$zk_jar" ] && command -v java > /dev/null || pkgs+=(zookeeper) ;;
+      chromium) [ -x /usr/bin/chromium ] || pkgs+=(chromium) ;; # the pages' browser tests (test/pages)
     esac
   done
   [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"

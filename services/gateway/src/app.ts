@@ -68,6 +68,7 @@ export function buildApp(deps: GatewayDeps): SkFastify {
     return upstreams.close();
   });
   const killBatches = deps.killBatches ? new KillBatches((request) => forwarder.forward('sk-app', request)) : undefined;
+  app.register(import('./pages.js'));
   app.register(upstreamRoutes, { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches });
   return app;
 }
