@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Benchmark of the seckill suite (CONTRACT.md §6). Run alone, on an idle machine, with the suite up:
-//   node bench/run.mjs [--gateway URL] [--duration S] [--warmup S] [--connections N] [--users N] [--only hello,selling,sold-out]
-// Scenarios: hello (bare fastify ceiling), selling (signed kills while stock lasts), sold-out (kills
-// after the stock is gone). Prints a table and writes bench/results/latest.json; exit 1 when an
-// invariant fails or a scenario could not run.
+//   node bench/run.mjs [--gateway URL] [--duration S] [--warmup S] [--connections N] [--users N] [--only hello,selling,sold-out,fsync]
+// Scenarios: hello (bare fastify ceiling), selling (signed kills while stock lasts, each win an
+// order stored by sk-order), sold-out (kills after the stock is gone), fsync (selling with Redis's
+// appendfsync always against everysec, alternated). Prints a table and writes
+// bench/results/latest.json; exit 1 when an invariant fails or a scenario could not run.
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { fork } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -13,7 +15,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const SCENARIOS = ['hello', 'selling', 'sold-out'];
+const SCENARIOS = ['hello', 'selling', 'sold-out', 'fsync'];
 
 const { values: flags } = parseArgs({
   options: {
@@ -34,6 +36,10 @@ const settings = {
   connections: Number(flags.connections ?? env.BENCH_CONNECTIONS ?? 200),
   users: Number(flags.users ?? env.BENCH_USERS ?? 1000),
   only: (flags.only ?? env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+  // The suite's Redis (./sk bench sets it), for the fsync scenario.
+  redisUrl: env.REDIS_URL,
+  // sk-order's /metrics, for the order writer's rows and lag.
+  orderMetricsUrl: env.SK_ORDER_METRICS_URL ?? 'http://127.0.0.1:9033/metrics',
   adminUser: env.SK_ADMIN_USER ?? 'admin',
   adminPassword: env.SK_ADMIN_PASSWORD ?? 'admin123',
 };
@@ -158,6 +164,8 @@ async function createSale(adminToken, label, total) {
       total,
       buy_limit: 1_000_000, // never the limiting factor: we measure stock, not per-user limits
       buy_rate: 1,
+      // The longest window: a run's orders must not expire (and give their units back) during the next runs.
+      pay_window_s: 86_400,
     },
   });
   const activityId = activity.result.activity_id;
@@ -464,13 +472,47 @@ async function runSelling() {
   const { adminToken, shoppers } = await saleSetup();
   const { productId, activityId } = await createSale(adminToken, 'selling', 10_000_000);
   log(`selling: product ${productId}, activity ${activityId}`);
+  const rowsBefore = await orderMetric('sk_order_writer_rows_total');
   const { result, codes } = await measureKills(shoppers, productId);
+  const lagAtEnd = await orderMetric('sk_order_stream_lag_seconds');
+  const rowsAfter = await orderMetric('sk_order_writer_rows_total');
   await sleep(1000); // let kills in flight when autocannon stopped settle before reading `sold`
   const counts = await activityCounts(adminToken, activityId);
   const out = summarize(result, codes);
   out.activity = { product_id: productId, activity_id: activityId, ...counts };
-  out.invariants = saleInvariants(counts, codes['1002'] ?? 0, codes['1108'] ?? 0);
+  const orders = await ordersStored(adminToken, activityId);
+  out.orders = {
+    // Rows the writer wrote during the warm-up and the measured run, per second of the two.
+    writer_rows_per_sec: rowsAfter === null || rowsBefore === null ? null : Math.round((rowsAfter - rowsBefore) / (settings.warmup + settings.duration)),
+    stream_lag_s_at_end: lagAtEnd,
+    ...orders,
+  };
+  out.invariants = [
+    ...saleInvariants(counts, codes['1002'] ?? 0, codes['1108'] ?? 0),
+    { name: 'every_sale_an_order', ok: orders.drift === 0, detail: `sold ${orders.sold} == held orders ${orders.held} ${orders.drained_in_ms} ms after the run` },
+  ];
   return out;
+}
+
+/** A value of sk-order's /metrics (the first sample of the name), or null when it cannot be read. */
+async function orderMetric(name) {
+  try {
+    const text = await (await fetch(settings.orderMetricsUrl)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until every unit sold is an order in MySQL (reconciliation drift 0), 30 s at most. */
+async function ordersStored(adminToken, activityId) {
+  const started = Date.now();
+  for (;;) {
+    const { result } = await must(200, 'GET', `/admin/activities/${activityId}/reconciliation`, { token: adminToken });
+    if (result.drift === 0 || Date.now() - started > 30_000) return { ...result, drained_in_ms: Date.now() - started };
+    await sleep(100);
+  }
 }
 
 async function runSoldOut() {
@@ -500,6 +542,34 @@ async function runSoldOut() {
     { name: 'sold_equals_total', ok: counts.sold === counts.total, detail: `sold ${counts.sold} == total ${counts.total}` },
   ];
   return out;
+}
+
+/**
+ * Selling with Redis's `appendfsync always` against `everysec`, alternated (always, everysec,
+ * always, everysec) on the suite's own Redis, which is set back as it was. Each run sells a fresh
+ * activity, unwarmed but for the run before it.
+ */
+async function runFsync() {
+  if (!settings.redisUrl) throw new Error('REDIS_URL is not set (./sk bench sets it)');
+  const { adminToken, shoppers } = await saleSetup();
+  const redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const [, was] = await redis.config('GET', 'appendfsync');
+  const runs = [];
+  try {
+    for (const mode of ['always', 'everysec', 'always', 'everysec']) {
+      await redis.config('SET', 'appendfsync', mode);
+      const { productId } = await createSale(adminToken, `fsync ${mode}`, 10_000_000);
+      const { result, codes } = await hammerKills(shoppers, productId, settings.duration, PRESIGN_RATE);
+      runs.push({ appendfsync: mode, ...summarize(result, codes) });
+      log(`fsync ${mode}: ${result.requests.average} req/s, p99 ${result.answer_latency_ms.p99} ms`);
+    }
+  } finally {
+    await redis.config('SET', 'appendfsync', was).catch(() => {});
+    redis.disconnect();
+  }
+  const last = runs[runs.length - 1];
+  return { ...last, appendfsync_runs: runs.map(({ appendfsync, requests_per_sec, latency_ms, codes }) => ({ appendfsync, requests_per_sec, latency_ms, codes })) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -539,6 +609,10 @@ function printTable(scenarios) {
     }
     console.log();
   }
+  if (scenarios.selling?.orders) console.log(`selling's orders: ${JSON.stringify(scenarios.selling.orders)}\n`);
+  for (const run of scenarios.fsync?.appendfsync_runs ?? []) {
+    console.log(`appendfsync ${run.appendfsync.padEnd(8)} ${fmt(run.requests_per_sec)} req/s, p50 ${run.latency_ms.p50} / p99 ${run.latency_ms.p99} / p99.9 ${run.latency_ms.p99_9} ms`);
+  }
   for (const [name, s] of Object.entries(scenarios)) {
     if (s.error) console.log(`FAIL  ${name}: could not run — ${s.error}`);
     for (const inv of s.invariants ?? []) console.log(`${inv.ok ? 'ok  ' : 'FAIL'}  ${name}: ${inv.name} — ${inv.detail}`);
@@ -546,7 +620,7 @@ function printTable(scenarios) {
 }
 
 async function main() {
-  const runners = { hello: runHello, selling: runSelling, 'sold-out': runSoldOut };
+  const runners = { hello: runHello, selling: runSelling, 'sold-out': runSoldOut, fsync: runFsync };
   const scenarios = {};
   let failed = false;
   log(`gateway ${settings.gateway}, ${settings.connections} connections, ${settings.duration} s per scenario, run ${RUN_ID}`);

@@ -109,7 +109,7 @@ export class OrderStore {
   /** Unpaid orders whose `pay_by` has passed: what the sweep expires. */
   async due(limit: number): Promise<string[]> {
     const [rows] = await this.mysql.query<RowDataPacket[]>(
-      "SELECT order_id FROM orders WHERE status = 'unpaid' AND pay_by <= NOW(3) ORDER BY pay_by LIMIT ?",
+      "SELECT order_id FROM orders WHERE status = 'unpaid' AND stock_returned = 0 AND pay_by <= NOW(3) ORDER BY pay_by LIMIT ?",
       [limit],
     );
     return rows.map((r) => String(r.order_id));
@@ -118,7 +118,7 @@ export class OrderStore {
   /** Expired or cancelled orders whose unit is not back in the sale yet (a releaser stopped between the two steps). */
   async unreturned(limit: number): Promise<Order[]> {
     const [rows] = await this.mysql.query<OrderRow[]>(
-      `SELECT ${ORDER_COLUMNS} FROM orders WHERE stock_returned = 0 AND status IN ('expired', 'cancelled') LIMIT ?`,
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE status IN ('expired', 'cancelled') AND stock_returned = 0 LIMIT ?`,
       [limit],
     );
     return rows.map(toOrder);

@@ -4,6 +4,9 @@ import type { Order } from './order.js';
 import type { OrderStore } from './order-store.js';
 
 const RELEASE = loadLua(new URL('../lua/release.lua', import.meta.url));
+/** Units given back are announced together, per activity, at most this often: an expiry of thousands is a few messages. */
+const ANNOUNCE_EVERY_MS = 100;
+const USERS_PER_MESSAGE = 1_000;
 
 /** What giving a unit back did: `returned` now, `absent` (already back, or never counted), `not_loaded` (try later). */
 export type UnitReturn = 'returned' | 'absent' | 'not_loaded';
@@ -14,6 +17,10 @@ export type UnitReturn = 'returned' | 'absent' | 'not_loaded';
  * order still holds its unit, so a retry (after a crash between the two steps) returns it once.
  */
 export class UnitReturns {
+  /** activity id → the users whose units came back since the last announcement. */
+  private returned = new Map<number, number[]>();
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -33,7 +40,29 @@ export class UnitReturns {
     if (moved === -1) return 'not_loaded';
     await this.store.markReturned(order.order_id);
     if (moved === 0) return 'absent';
-    await this.redis.publish(k.stockReturnedChannel, stockReturnedMessage(a, order.user_id)).catch(() => {});
+    this.announce(a, order.user_id);
     return 'returned';
+  }
+
+  /** Announces what is still unannounced now (at shutdown). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const returned = this.returned;
+    this.returned = new Map();
+    const messages = [...returned].flatMap(([activityId, users]) =>
+      Array.from({ length: Math.ceil(users.length / USERS_PER_MESSAGE) }, (_, i) =>
+        stockReturnedMessage(activityId, users.slice(i * USERS_PER_MESSAGE, (i + 1) * USERS_PER_MESSAGE)),
+      ),
+    );
+    await Promise.all(messages.map((message) => this.redis.publish(this.keys.stockReturnedChannel, message).catch(() => {})));
+  }
+
+  /** Every instance forgets the activity's sold-out and these users' buy limits (CONTRACT §4b: within 2 s). */
+  private announce(activityId: number, userId: number): void {
+    const users = this.returned.get(activityId);
+    if (users) users.push(userId);
+    else this.returned.set(activityId, [userId]);
+    this.timer ??= setTimeout(() => void this.flush(), ANNOUNCE_EVERY_MS);
   }
 }

@@ -48,8 +48,8 @@ export type OrderRecord = z.output<typeof orderRecordSchema>;
 export const ORDER_ID_PATTERN = /^[1-9]\d{0,14}-[1-9]\d{0,15}$/;
 export const orderId = (activityId: number, seq: number): string => `${activityId}-${seq}`;
 
-/** Units returned to an activity: by one user's order, or all of them (counts rebuilt). */
-export const stockReturnedSchema = z.object({ activity_id: z.number().int(), user_id: z.number().int().optional() });
+/** Units returned to an activity: by these users' orders, or, without users, all of them (counts rebuilt). */
+export const stockReturnedSchema = z.object({ activity_id: z.number().int(), user_ids: z.array(z.number().int()).max(10_000).optional() });
 export type StockReturned = z.output<typeof stockReturnedSchema>;
 
 export const relayReplySchema = z.object({

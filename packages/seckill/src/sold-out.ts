@@ -14,9 +14,9 @@ export function soldOutMessage(activityId: number, total: number): string {
   return JSON.stringify({ activity_id: activityId, total });
 }
 
-/** A unit of the activity given back (by `userId`'s order), or, without a user, its counts rebuilt. */
-export function stockReturnedMessage(activityId: number, userId?: number): string {
-  return JSON.stringify(userId === undefined ? { activity_id: activityId } : { activity_id: activityId, user_id: userId });
+/** Units of the activity given back (by these users' orders), or, without users, its counts rebuilt. */
+export function stockReturnedMessage(activityId: number, userIds?: readonly number[]): string {
+  return JSON.stringify(userIds === undefined ? { activity_id: activityId } : { activity_id: activityId, user_ids: userIds });
 }
 
 export interface SoldOutFollowerOptions {

@@ -24,9 +24,9 @@ CREATE TABLE orders (
   KEY ix_orders_user (user_id, created_at),
   -- operators' listings, newest first
   KEY ix_orders_created (created_at, order_id),
-  KEY ix_orders_due (status, pay_by),
-  KEY ix_orders_activity (activity_id, status, created_at),
-  KEY ix_orders_unreturned (stock_returned, status)
+  -- due unpaid orders (stock_returned is 0 while unpaid), and closed ones whose unit is not back yet
+  KEY ix_orders_due (status, stock_returned, pay_by),
+  KEY ix_orders_activity (activity_id, status, created_at)
 ) ENGINE=InnoDB;
 
 -- Payment confirmations, one per provider payment id (a repeated notification finds its row).

@@ -77,7 +77,7 @@ const soldOutFollower = new SoldOutFollower(book, {
   redis,
   keys,
   warn: (err) => app.log.warn({ err }, 'sold counts not read'),
-  onStockReturned: ({ activity_id, user_id }) => seckill.stockReturned(activity_id, user_id),
+  onStockReturned: ({ activity_id, user_ids }) => seckill.stockReturned(activity_id, user_ids),
 });
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
 app.addHook('onClose', async () => {

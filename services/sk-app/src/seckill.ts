@@ -106,9 +106,10 @@ export class Seckill {
     return { result: results[results.length - 1]!, results };
   }
 
-  /** A unit of the activity came back (by `userId`'s order, or all counts rebuilt): its buyers may buy again. */
-  stockReturned(activityId: number, userId?: number): void {
-    this.limitsReached.forget(activityId, userId);
+  /** Units of the activity came back (by these users' orders, or all counts rebuilt): their buyers may buy again. */
+  stockReturned(activityId: number, userIds?: readonly number[]): void {
+    if (userIds === undefined) this.limitsReached.forget(activityId);
+    else for (const userId of userIds) this.limitsReached.forget(activityId, userId);
   }
 
   private async heldBy(activityId: number, userId: number): Promise<OrderRecord[]> {

@@ -280,7 +280,7 @@ describe('buy limits reached', () => {
   it('forgets a reached limit when a unit of the user comes back', async () => {
     expect((await relayed(44, 6, { code: 1006 })).json().code).toBe(1006);
     expect((await kill(44, signed(44, 6))).json().code).toBe(1006);
-    seckill.stockReturned(16, 44);
+    seckill.stockReturned(16, [44]);
     expect((await relayed(44, 6, { code: 1002, result: qualification(44, 6, 16) })).json().code).toBe(1002);
   });
 

@@ -13,9 +13,9 @@ export const configSchema = z.object({
   /** Fixed URL of auth for token keys; by default any auth instance from discovery. */
   AUTH_URL: z.string().url().optional(),
   /** Order stream entries stored per MySQL statement (at most, per activity and read). */
-  ORDER_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
-  /** Pause of the order writer when a read found nothing. */
-  ORDER_POLL_MS: ms(5, 5_000, 50),
+  ORDER_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(1_000),
+  /** Pause of the order writer after a round that found less than a batch (orders are listed within this and a round). */
+  ORDER_POLL_MS: ms(5, 5_000, 100),
   /** An entry delivered to a writer and not acknowledged for this long is taken over (its writer died). */
   ORDER_CLAIM_IDLE_MS: ms(100, 600_000, 1_000),
   /** How often payment deadlines in Redis are looked at. */

@@ -73,6 +73,7 @@ app.addHook('onClose', async () => {
   loader.stop();
   expiry.stop();
   await writer.stop();
+  await units.flush();
   probe.stop();
   book.stop();
   zk.close();
