@@ -24,43 +24,14 @@ export interface Order {
   stock_returned: boolean;
 }
 
-export interface OrderRow extends RowDataPacket {
-  order_id: string;
-  activity_id: number | string;
-  seq: number | string;
-  user_id: number | string;
-  product_id: number | string;
-  nonce: string;
-  token: string;
-  status: OrderStatus;
-  created_at: Date;
-  pay_by: Date;
-  paid_at: Date | null;
-  closed_at: Date | null;
-  payment_id: string | null;
-  stock_returned: number;
-}
+/** A row of `orders` as the pool answers it (BIGINT ids as numbers, DATETIMEs as Dates). */
+export type OrderRow = RowDataPacket & Omit<Order, 'stock_returned'> & { stock_returned: number };
 
 export const ORDER_COLUMNS =
   'order_id, activity_id, seq, user_id, product_id, nonce, token, status, created_at, pay_by, paid_at, closed_at, payment_id, stock_returned';
 
-export function toOrder(row: OrderRow): Order {
-  return {
-    order_id: row.order_id,
-    activity_id: Number(row.activity_id),
-    seq: Number(row.seq),
-    user_id: Number(row.user_id),
-    product_id: Number(row.product_id),
-    nonce: row.nonce,
-    token: row.token,
-    status: row.status,
-    created_at: row.created_at,
-    pay_by: row.pay_by,
-    paid_at: row.paid_at,
-    closed_at: row.closed_at,
-    payment_id: row.payment_id,
-    stock_returned: row.stock_returned === 1,
-  };
+export function toOrder({ stock_returned, ...order }: OrderRow): Order {
+  return { ...order, stock_returned: stock_returned === 1 };
 }
 
 /** What shoppers and operators see of an order (CONTRACT §4b). */
