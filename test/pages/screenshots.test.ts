@@ -4,10 +4,11 @@ import type { Page } from 'playwright-core';
 import { pooled } from '../support/suite.js';
 import { DESKTOP, OPERATOR, PHONE, article, buyOnce, namedSale, pagesSuite } from './browser.js';
 
-// The README's pictures of both pages: `SK_SCREENSHOTS=docs ./sk test test/pages/screenshots` writes them to docs/.
+// The README's pictures of both pages: `SK_SCREENSHOTS=docs ./sk test test/pages/screenshots` writes them to docs/
+// (vitest.config.ts leaves this file out otherwise).
 const DIR = process.env.SK_SCREENSHOTS;
 
-describe.runIf(DIR)('screenshots of the pages', () => {
+describe('screenshots of the pages', () => {
   const t = pagesSuite('pages_shots');
 
   it('takes the shopper page and the console, desktop and 390 px phone', async () => {
