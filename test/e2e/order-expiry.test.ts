@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolate } from '../support/infra.js';
 import { Suite, pooled, type Answer, type Shopper } from '../support/suite.js';
-import { ordersOf, waitForOrders } from './order-checks.js';
+import { expectStored, ordersOf } from './order-checks.js';
 
 const iso = isolate('e2e_order_expiry');
 let suite: Suite;
@@ -53,7 +53,7 @@ describe('the payment window', () => {
     const won = wins(await pooled(shoppers.map((s) => () => suite.kill(s, productId)), 50));
     expect(won).toHaveLength(200);
     const byUser = new Map<number, Shopper>(shoppers.map((s) => [s.userId, s]));
-    await waitForOrders(suite, shoppers, 200, 5_000, activityId);
+    await expectStored(suite, activityId, 200, 5_000);
 
     // Each payment leaves at its order's pay_by, give or take 100 ms: some before, some after.
     const paid = await Promise.all(
