@@ -1,7 +1,7 @@
 import type { OrderRecord } from '@sk/seckill';
 import type { Pool, Tx } from '@sk/storage';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { ORDER_COLUMNS, toOrder, type Order, type OrderRow, type OrderStatus } from './order.js';
+import { ORDER_COLUMNS, noOrders, toOrder, type Order, type OrderCounts, type OrderRow, type OrderStatus } from './order.js';
 
 /**
  * Orders in MySQL, the truth of what was sold. Every change of status is a compare-and-set
@@ -24,8 +24,8 @@ export class OrderStore {
     );
   }
 
-  async get(orderId: string, db: Tx = this.mysql): Promise<Order | undefined> {
-    const [rows] = await db.query<OrderRow[]>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?`, [orderId]);
+  async get(orderId: string): Promise<Order | undefined> {
+    const [rows] = await this.mysql.query<OrderRow[]>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?`, [orderId]);
     return rows[0] && toOrder(rows[0]);
   }
 
@@ -54,22 +54,22 @@ export class OrderStore {
   }
 
   /** Orders per status of an activity (every status present, 0 when none). */
-  async countsOf(activityId: number): Promise<Record<OrderStatus, number>> {
-    return (await this.counts([activityId])).get(activityId) ?? emptyCounts();
+  async countsOf(activityId: number): Promise<OrderCounts> {
+    return (await this.counts([activityId])).get(activityId) ?? noOrders();
   }
 
   /** Orders per status, by activity: of the given ones, or of all when none is given. */
-  async counts(activityIds?: readonly number[]): Promise<Map<number, Record<OrderStatus, number>>> {
+  async counts(activityIds?: readonly number[]): Promise<Map<number, OrderCounts>> {
     if (activityIds?.length === 0) return new Map();
     const where = activityIds ? 'WHERE activity_id IN (?)' : '';
     const [rows] = await this.mysql.query<RowDataPacket[]>(
       `SELECT activity_id, status, COUNT(*) AS n FROM orders ${where} GROUP BY activity_id, status`,
       activityIds ? [activityIds] : [],
     );
-    const counts = new Map<number, Record<OrderStatus, number>>();
+    const counts = new Map<number, OrderCounts>();
     for (const row of rows) {
       const id = Number(row.activity_id);
-      const of = counts.get(id) ?? emptyCounts();
+      const of = counts.get(id) ?? noOrders();
       of[row.status as OrderStatus] = Number(row.n);
       counts.set(id, of);
     }
@@ -128,8 +128,4 @@ export class OrderStore {
     const [result] = await db.query<ResultSetHeader>(sql, values);
     return result.affectedRows === 1;
   }
-}
-
-function emptyCounts(): Record<OrderStatus, number> {
-  return { unpaid: 0, paid: 0, expired: 0, cancelled: 0 };
 }

@@ -4,7 +4,7 @@ import { orderRecordSchema, parseJson, type OrderRecord } from '@sk/seckill';
 export type StreamEntry = [id: string, fields: string[]];
 
 /** The field of a stream entry that holds the order record (qualify.lua writes it). */
-export const ORDER_FIELD = 'o';
+const ORDER_FIELD = 'o';
 
 /**
  * The order records of stream entries, and the ids of entries that hold none (malformed: kept
@@ -22,6 +22,3 @@ export function orderRecordsOf(entries: readonly StreamEntry[]): { records: Orde
   }
   return { records, malformed };
 }
-
-/** The time (ms since epoch) a stream entry id was made at. */
-export const entryTime = (id: string): number => Number(id.split('-', 1)[0]);

@@ -3,8 +3,11 @@ import type { RowDataPacket } from 'mysql2/promise';
 
 export const ORDER_STATUSES = ['unpaid', 'paid', 'expired', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-/** The statuses that hold a unit of the activity's stock. */
-export const HELD_STATUSES: readonly OrderStatus[] = ['unpaid', 'paid'];
+export type OrderCounts = Record<OrderStatus, number>;
+/** The counts of an activity without orders. */
+export const noOrders = (): OrderCounts => ({ unpaid: 0, paid: 0, expired: 0, cancelled: 0 });
+/** Orders that hold a unit of the activity's stock (unpaid and paid), of its counts by status. */
+export const heldCount = (counts: OrderCounts): number => counts.unpaid + counts.paid;
 
 /** An order as MySQL holds it. */
 export interface Order {

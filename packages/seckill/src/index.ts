@@ -5,18 +5,17 @@ export {
   relayReplySchema,
   qualificationSchema,
   orderRecordSchema,
-  stockReturnedSchema,
   ORDER_ID_PATTERN,
   orderId,
+  activityOfOrder,
   type RelayRequest,
   type RelayReply,
   type Qualification,
   type OrderRecord,
-  type StockReturned,
 } from './relay.js';
 export { signKeyFor, requestSignature, verifyRequestSignature, qualificationToken, type SignedFields, type QualificationFields } from './crypto.js';
 export { ActivityBook } from './activity-book.js';
-export { SoldOutFollower, soldOutMessage, stockReturnedMessage, type SoldOutFollowerOptions } from './sold-out.js';
+export { SoldOutFollower, soldOutMessage, stockReturnedMessage, type SoldOutFollowerOptions, type StockReturned } from './sold-out.js';
 export {
   BLACKLIST_KINDS,
   BLACKLIST_SOURCES,

@@ -47,10 +47,8 @@ export type OrderRecord = z.output<typeof orderRecordSchema>;
 /** Order ids are `<activity_id>-<seq>`: fixed by the qualification step, unique per activity. */
 export const ORDER_ID_PATTERN = /^[1-9]\d{0,14}-[1-9]\d{0,15}$/;
 export const orderId = (activityId: number, seq: number): string => `${activityId}-${seq}`;
-
-/** Units returned to an activity: by these users' orders, or, without users, all of them (counts rebuilt). */
-export const stockReturnedSchema = z.object({ activity_id: z.number().int(), user_ids: z.array(z.number().int()).max(10_000).optional() });
-export type StockReturned = z.output<typeof stockReturnedSchema>;
+/** The activity an order id (of ORDER_ID_PATTERN) belongs to. */
+export const activityOfOrder = (id: string): number => Number(id.slice(0, id.indexOf('-')));
 
 export const relayReplySchema = z.object({
   id: z.string(),

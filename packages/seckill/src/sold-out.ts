@@ -4,11 +4,13 @@ import { z } from 'zod';
 import { activityStatus } from './activity.js';
 import type { ActivityBook } from './activity-book.js';
 import type { RedisKeys } from './keys.js';
-import { stockReturnedSchema, type StockReturned } from './relay.js';
 import { parseJson } from './parse-json.js';
 import { readSold } from './stock.js';
 
 const soldOutSchema = z.object({ activity_id: z.number().int(), total: z.number().int() });
+/** Units returned to an activity: by these users' orders, or, without users, all of them (counts rebuilt). */
+const stockReturnedSchema = z.object({ activity_id: z.number().int(), user_ids: z.array(z.number().int()).max(10_000).optional() });
+export type StockReturned = z.output<typeof stockReturnedSchema>;
 
 export function soldOutMessage(activityId: number, total: number): string {
   return JSON.stringify({ activity_id: activityId, total });

@@ -1,6 +1,6 @@
 import { Codes, SkError } from '@sk/http';
 import type { Identity } from '@sk/identity';
-import { HELD_STATUSES, type OrderStatus, type OrderStore, type SaleRestorer } from '@sk/orders';
+import { heldCount, noOrders, type OrderCounts, type OrderStore, type SaleRestorer } from '@sk/orders';
 import { readSold, remainingOf, type ActivityConfig, type RedisKeys } from '@sk/seckill';
 import { isRedisReady, type Redis } from '@sk/storage';
 import type { FastifyBaseLogger } from 'fastify';
@@ -28,8 +28,6 @@ function activityState(config: ActivityConfig) {
 /** What operators see of an activity: its state, and whether ZooKeeper holds it yet. */
 const activityView = (config: ActivityConfig, mirror: MirrorState) => ({ ...activityState(config), mirror });
 export type ActivityView = ReturnType<typeof activityView>;
-type OrderCounts = Record<OrderStatus, number>;
-const NO_ORDERS: OrderCounts = { unpaid: 0, paid: 0, expired: 0, cancelled: 0 };
 export type LiveActivityView = ActivityView & { sold: number; remaining: number; orders: OrderCounts };
 /** One activity in full: also its /sec/kill requests and their answers by code. */
 export type ActivityStatsView = LiveActivityView & { requests: number; answers: Record<string, number> };
@@ -110,7 +108,7 @@ export class ActivityService {
     const records = await this.store.list();
     // Every activity is listed: the orders of all of them, in one grouped query.
     const [sold, orders] = await Promise.all([this.soldCounts(records.map((r) => r.config.activity_id)), this.orders.counts()]);
-    return records.map((record, i) => liveView(record, sold[i] ?? 0, orders.get(record.config.activity_id) ?? NO_ORDERS));
+    return records.map((record, i) => liveView(record, sold[i] ?? 0, orders.get(record.config.activity_id) ?? noOrders()));
   }
 
   async reconciliation(id: number): Promise<Reconciliation> {
@@ -120,7 +118,7 @@ export class ActivityService {
 
   private async compare(id: number): Promise<Reconciliation> {
     const [[sold = 0], orders] = await Promise.all([this.soldCounts([id]), this.orders.countsOf(id)]);
-    const held = HELD_STATUSES.reduce((sum, status) => sum + orders[status], 0);
+    const held = heldCount(orders);
     return { sold, held, drift: sold - held };
   }
 

@@ -119,7 +119,8 @@ export class Qualifier {
   private async decide(activity: ActivityConfig, reqs: RelayRequest[], now: number): Promise<RelayReply[]> {
     const id = activity.activity_id;
     const k = this.keys;
-    const pending = reqs.map((req) => this.pendingRecord(req, activity, now));
+    // The buy-rate draw first: an attempt it does not admit cannot win, so no order record is made for it.
+    const pending = reqs.map((req) => (this.draw(activity.buy_rate) ? this.pendingRecord(req, activity, now) : undefined));
     const answers = (await evalScript(
       this.redis,
       QUALIFY,
@@ -128,7 +129,10 @@ export class Qualifier {
         activity.total,
         activity.buy_limit,
         id,
-        ...reqs.flatMap((req, i) => [req.user_id, this.draw(activity.buy_rate) ? '1' : '0', JSON.stringify(pending[i]), req.nonce_ttl_ms, pending[i]!.pay_by]),
+        ...reqs.flatMap((req, i) => {
+          const record = pending[i];
+          return record ? [req.user_id, '1', JSON.stringify(record), req.nonce_ttl_ms, record.pay_by] : [req.user_id, '0', '', req.nonce_ttl_ms, 0];
+        }),
       ],
     )) as (number | string)[];
     // Not loaded: the counts are being rebuilt from MySQL, nothing may sell meanwhile.

@@ -1,9 +1,9 @@
 import { Counter, Gauge, type Registry } from '@sk/http';
-import { entryTime, ORDER_STATUSES, type OrderStore } from '@sk/orders';
+import { heldCount, ORDER_STATUSES, type OrderStore } from '@sk/orders';
 import { readSold, type RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
 import type { ActivityScope } from './activity-scope.js';
-import { groupState } from './stream-group.js';
+import { entryTime, groupState } from './stream-group.js';
 
 /**
  * The order pipeline for SREs: orders by status and drift per activity (MySQL against Redis),
@@ -46,8 +46,8 @@ export function orderMetrics(registry: Registry, deps: { store: OrderStore; redi
       const [sold, counts] = await Promise.all([readSold(redis, keys, ids).catch(() => null), store.counts(ids).catch(() => null)]);
       if (!sold || !counts) return;
       ids.forEach((id, i) => {
-        const held = counts.get(id);
-        this.set({ activity_id: String(id) }, sold[i]! - (held ? held.unpaid + held.paid : 0));
+        const orders = counts.get(id);
+        this.set({ activity_id: String(id) }, sold[i]! - (orders ? heldCount(orders) : 0));
       });
     },
   });

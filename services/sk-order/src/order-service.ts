@@ -1,6 +1,6 @@
 import { Codes, SkError } from '@sk/http';
 import { orderView, type Order, type OrderStore, type OrderView, type UnitReturns } from '@sk/orders';
-import { orderRecordSchema, parseJson, type RedisKeys } from '@sk/seckill';
+import { activityOfOrder, orderRecordSchema, parseJson, type RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
 import type { PaymentLedger, SettledPayment } from './payments/payment-ledger.js';
 import type { PaymentProvider, SignedNotification } from './payments/provider.js';
@@ -54,8 +54,7 @@ export class OrderService {
     const confirmation = provider.confirmationOf(notification);
     if (!confirmation) throw new SkError(Codes.UNAUTHORIZED, 'payment notification not signed by the provider');
     const settled = await ledger.settle(provider.name, confirmation);
-    const activityId = Number(settled.order_id.split('-', 1)[0]);
-    if (settled.outcome === 'captured' && activityId > 0) await redis.zrem(keys.deadlines(activityId), settled.order_id).catch(() => {});
+    if (settled.outcome === 'captured') await redis.zrem(keys.deadlines(activityOfOrder(settled.order_id)), settled.order_id).catch(() => {});
     return settled;
   }
 
@@ -79,8 +78,7 @@ export class OrderService {
   }
 
   private async storeFromSale(orderId: string): Promise<boolean> {
-    const activityId = Number(orderId.split('-', 1)[0]);
-    const raw = await this.deps.redis.hget(this.deps.keys.quals(activityId), orderId);
+    const raw = await this.deps.redis.hget(this.deps.keys.quals(activityOfOrder(orderId)), orderId);
     const record = raw === null ? undefined : parseJson(orderRecordSchema, raw);
     if (record?.order_id !== orderId) return false;
     await this.deps.store.insert([record]);

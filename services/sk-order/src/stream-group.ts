@@ -32,6 +32,9 @@ function fieldsOf(flat: unknown[]): Record<string, string> {
   return fields;
 }
 
+/** The time (ms since epoch) a stream entry id was made at. */
+export const entryTime = (id: string): number => Number(id.slice(0, id.indexOf('-')));
+
 /** The stream id right after `id`. */
 function nextId(id: string): string {
   const [ms, seq] = id.split('-');
