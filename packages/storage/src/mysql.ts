@@ -19,7 +19,7 @@ export async function createMysql(url: string, options: PoolOptions = {}): Promi
   } finally {
     await admin.end();
   }
-  return mysql.createPool({
+  const pool = mysql.createPool({
     ...base,
     database,
     connectionLimit: 10,
@@ -31,6 +31,9 @@ export async function createMysql(url: string, options: PoolOptions = {}): Promi
     supportBigNumbers: true,
     ...options,
   });
+  // DATETIMEs are written in UTC (`timezone: 'Z'`): the NOW() they are compared with must be UTC too, whatever the server's zone.
+  pool.on('connection', (conn) => conn.query("SET time_zone = '+00:00'"));
+  return pool;
 }
 
 /**

@@ -23,6 +23,7 @@ function writer(consumer: string, claimIdleMs = 200) {
 }
 
 let seq = 0;
+const appended = new Map<string, OrderRecord>();
 async function append(count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -34,11 +35,12 @@ async function append(count: number): Promise<string[]> {
       product_id: 1,
       user_id: 1000 + seq,
       token: 't'.repeat(32),
-      token_time: Date.now(),
-      pay_by: Date.now() + 900_000,
+      token_time: Date.now() - seq,
+      pay_by: Date.now() + 900_123,
       nonce: `nonce-${seq}`,
     };
     await redis.xadd(keys.orders(ACTIVITY), '*', 'o', JSON.stringify(record));
+    appended.set(record.order_id, record);
     ids.push(record.order_id);
   }
   return ids;
@@ -97,5 +99,27 @@ describe('the order writer', () => {
     // Once every entry is acknowledged, the next trim (here a fresh writer's first round) drops them all.
     await writer('another').round([ACTIVITY]);
     expect(await redis.xlen(keys.orders(ACTIVITY))).toBe(0);
+  });
+
+  it('stores every field of a record as the qualification step made it, times to the millisecond', async () => {
+    const [id] = await append(1);
+    await writer('fields').round([ACTIVITY]);
+    const record = appended.get(id!)!;
+    const order = await store.get(id!);
+    expect(order).toMatchObject({
+      order_id: record.order_id,
+      activity_id: record.activity_id,
+      seq: record.seq,
+      user_id: record.user_id,
+      product_id: record.product_id,
+      nonce: record.nonce,
+      token: record.token,
+      status: 'unpaid',
+    });
+    expect(order!.created_at.getTime()).toBe(record.token_time);
+    expect(order!.pay_by.getTime()).toBe(record.pay_by);
+    // Payment windows are compared with MySQL's NOW(): the sessions' clock is UTC like the times stored, whatever the server's zone.
+    const [[zone]] = (await mysql.query('SELECT @@session.time_zone AS tz')) as unknown as [[{ tz: string }]];
+    expect(zone.tz).toBe('+00:00');
   });
 });
