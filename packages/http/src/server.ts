@@ -5,6 +5,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyError,
+  type FastifyReply,
   type FastifyInstance,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -86,6 +87,11 @@ export function createService(opts: ServiceOptions): SkFastify {
     trustProxy: opts.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // The router's own refusals (a malformed percent-encoding in the path) in the envelope too.
+    frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
+      const answer = answerForError(err.code === 'FST_ERR_BAD_URL' ? SkError.invalid([{ field: 'path', message: err.message }]) : err);
+      reply.code(answer.status).send(answer.body);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   const tracing = opts.tracing;

@@ -3,6 +3,7 @@ import { createService, type SkFastify } from '@sk/http';
 import type { TokenChecker } from '@sk/identity';
 import type { Tracing } from '@sk/tracing';
 import { BreakerFactory, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
+import { nonCanonical, nonCanonicalError } from './canonical-path.js';
 import { RequestLimits, type LimitsConfig } from './limits.js';
 import type { Redis } from '@sk/storage';
 import { KillBatches } from './kill-batches.js';
@@ -66,6 +67,11 @@ export function buildApp(deps: GatewayDeps): SkFastify {
     clearInterval(soldOutReporter);
     reportSoldOut();
     return upstreams.close();
+  });
+  // Judged once, first: every rule after this sees the path the router and the upstream will.
+  app.addHook('onRequest', (req, _reply, done) => {
+    const reason = nonCanonical(req.url);
+    done(reason === undefined ? undefined : nonCanonicalError(reason));
   });
   const killBatches = deps.killBatches ? new KillBatches((request) => forwarder.forward('sk-app', request)) : undefined;
   app.register(import('./pages.js'));
