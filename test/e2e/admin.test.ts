@@ -28,11 +28,11 @@ async function within(ms: number, attempt: () => Promise<Answer>, done: (a: Answ
   }
 }
 
-/** A signed attempt sent to one sk-app instance directly, bypassing the gateway's balancing. */
-async function killAt(url: string, shopper: Shopper, productId: number): Promise<Answer> {
+/** A signed attempt sent to one sk-app instance directly, sealed as the gateway would, bypassing its balancing. */
+async function killAt(url: string, shopper: Shopper, productId: number, sealed = true): Promise<Answer> {
   const res = await fetch(`${url}/sec/kill`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${shopper.accessToken}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${shopper.accessToken}`, ...(sealed ? suite.sealedAs('POST', '/sec/kill') : {}) },
     body: JSON.stringify(suite.killBody(shopper, productId)),
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
@@ -61,6 +61,23 @@ describe('activity lifecycle, live within 2 s', () => {
     await suite.admin('PATCH', `/admin/activities/${activityId}`, { total: 3, end_time: Math.floor(Date.now() / 1000) - 1 });
     const ended = await within(2_000, () => suite.kill(c, productId), (r) => r.body.code === 1106);
     expect(ended.status).toBe(410);
+  });
+});
+
+describe('only the gateway is a public door', () => {
+  it('refuses a kill sent to sk-app directly, even signed and with a valid token, unless the gateway sealed it', async () => {
+    const [shopper] = (await suite.shoppers(1, 'door')) as [Shopper];
+    const { productId } = await suite.sale({ total: 10, buy_limit: 10 });
+    await suite.until(productId, 'on_sale');
+    const [app] = suite.instances('sk-app').map((s) => s.url) as [string];
+    const direct = await killAt(app, shopper, productId, false);
+    expect([direct.status, direct.body.code]).toEqual([403, 1112]);
+    const stale = await fetch(`${app}/sec/list`, { headers: { 'x-sk-gateway': `${Date.now() - 60_000}.AAAA` } });
+    expect(stale.status).toBe(403);
+    // Scrapers keep their way in.
+    for (const path of ['/health', '/metrics']) expect((await fetch(`${app}${path}`)).status).toBe(200);
+    expect((await killAt(app, shopper, productId)).body.code).toBe(1002);
+    expect((await suite.kill(shopper, productId)).body.code).toBe(1002);
   });
 });
 

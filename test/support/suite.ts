@@ -1,3 +1,4 @@
+import { GATEWAY_HEADERS, GatewaySeal } from '@sk/http';
 import { requestSignature } from '@sk/seckill';
 import type { Isolation } from './infra.js';
 import { startService, type RunningService } from './processes.js';
@@ -169,6 +170,11 @@ export class Suite {
       nonce: overrides.nonce ?? `${shopper.userId}-${Math.random().toString(36).slice(2, 14)}`,
     };
     return { ...fields, sign: requestSignature(shopper.signKey, { ...fields, user_id: shopper.userId }) };
+  }
+
+  /** The seal a gateway of this suite puts on a request it forwards: for tests that reach a service behind it directly. */
+  sealedAs(method: string, url: string): Record<string, string> {
+    return { [GATEWAY_HEADERS.seal]: new GatewaySeal(this.env.SK_SECRET!).seal({ method, url }) };
   }
 
   kill(shopper: Shopper, productId: number): Promise<Answer> {

@@ -1,5 +1,5 @@
 import { SmoothWeightedBalancer, type Balancer, type Discovery } from '@sk/discovery';
-import { createService, type SkFastify } from '@sk/http';
+import { createService, type GatewaySeal, type SkFastify } from '@sk/http';
 import type { TokenChecker } from '@sk/identity';
 import type { Tracing } from '@sk/tracing';
 import { BreakerFactory, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
@@ -36,6 +36,8 @@ export interface GatewayDeps {
   logRequests?: boolean;
   /** Unsampled kills of one event-loop turn go to sk-app as one request (KILL_BATCHES). */
   killBatches?: boolean;
+  /** Seals what the gateway forwards (from SK_SECRET): the services behind it take nothing else. */
+  seal?: GatewaySeal;
 }
 
 // How often the sold-out answers given from memory are summed up in the log.
@@ -48,7 +50,7 @@ export function buildApp(deps: GatewayDeps): SkFastify {
   const breakers = new BreakerFactory(deps.breakers ?? DEFAULT_BREAKER_OPTIONS, app.metrics, app.log);
   const verifier = typeof deps.verifier === 'function' ? deps.verifier(breakers) : deps.verifier;
   const upstreams = new Upstreams(discovery, balancer, breakers, sendOver, { timeoutMs: upstreamTimeoutMs });
-  const forwarder = new Forwarder(upstreams, app.log, deps.tracing);
+  const forwarder = new Forwarder(upstreams, app.log, deps.tracing, deps.seal);
   const shared = deps.sharedLimits && {
     ...deps.sharedLimits,
     onError: (err: unknown) => app.log.warn({ err }, 'shared rate limit not checked (Redis unreachable); request let through'),

@@ -6,7 +6,7 @@ import { RemoteTokenChecker } from '@sk/identity';
 import { RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
 import { authTokenVerifier, serve } from '@sk/runtime';
 import { ActivityBook, AnswerCounts, SoldOutFollower, redisKeys } from '@sk/seckill';
-import { connectionMetrics } from '@sk/http';
+import { GatewaySeal, connectionMetrics } from '@sk/http';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
@@ -75,6 +75,7 @@ const app = buildApp({
   },
   bulkTimeoutMs: config.ADMIN_BULK_TIMEOUT_MS,
   logLevel: config.LOG_LEVEL,
+  seal: new GatewaySeal(config.SK_SECRET),
   ...(soldOut ? { soldOut } : {}),
   ...(limits ? { limits } : {}),
   ...(sharesLimits && redis ? { sharedLimits: { redis, prefix: keys.rateLimits } } : {}),

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
-import { Codes, SkError } from '@sk/http';
+import { Codes, GATEWAY_HEADERS, SkError, type GatewaySeal } from '@sk/http';
 import type { Identity } from '@sk/identity';
 import type { TraceContext, Tracing } from '@sk/tracing';
 import type { Upstream, Upstreams } from './upstreams.js';
@@ -37,17 +37,13 @@ const NOT_FORWARDED_DOWN = new Set([...HOP_BY_HOP, 'content-length']);
 // Identity headers are the gateway's to set: whatever a client sends under these names is dropped.
 const IDENTITY_PREFIXES = ['x-sk-', 'x-user-'];
 
-const CLIENT_IP_HEADER = 'x-sk-client-ip';
-const USER_ID_HEADER = 'x-sk-user-id';
-const ROLES_HEADER = 'x-sk-roles';
-
 /** The client's headers fit for an upstream, plus the client address and verified identity the gateway vouches for. */
 export function upstreamRequestHeaders(client: IncomingHttpHeaders, context: { clientIp: string; identity?: Identity | undefined }): HeaderMap {
   const headers = copyHeaders(client, (name) => NOT_FORWARDED_UP.has(name) || IDENTITY_PREFIXES.some((p) => name.startsWith(p)));
-  headers[CLIENT_IP_HEADER] = context.clientIp;
+  headers[GATEWAY_HEADERS.clientIp] = context.clientIp;
   if (context.identity) {
-    headers[USER_ID_HEADER] = String(context.identity.userId);
-    headers[ROLES_HEADER] = context.identity.roles.join(',');
+    headers[GATEWAY_HEADERS.userId] = String(context.identity.userId);
+    headers[GATEWAY_HEADERS.roles] = context.identity.roles.join(',');
   }
   return headers;
 }
@@ -135,9 +131,12 @@ export class Forwarder {
     private readonly upstreams: Upstreams,
     private readonly log: ForwarderLogger,
     private readonly tracing?: Tracing,
+    /** Seals every request it sends (the services behind refuse unsealed ones); none in tests of the gateway alone. */
+    private readonly seal?: GatewaySeal,
   ) {}
 
-  async forward(service: string, request: OutboundRequest): Promise<UpstreamResponse> {
+  async forward(service: string, outbound: OutboundRequest): Promise<UpstreamResponse> {
+    const request = this.seal ? sealed(this.seal, outbound) : outbound;
     let upstream = this.upstreams.pick(service);
     let retried = false;
     while (upstream) {
@@ -160,4 +159,10 @@ export class Forwarder {
     const call = { remoteService: service, method: request.method, path: request.url.split('?', 1)[0] ?? request.url };
     return this.tracing.client(request.trace, call, (b3) => upstream.breaker.fire({ ...request, headers: { ...request.headers, ...b3 } }));
   }
+}
+
+function sealed(seal: GatewaySeal, request: OutboundRequest): OutboundRequest {
+  const { headers } = request;
+  const fields = { method: request.method, url: request.url, clientIp: headers[GATEWAY_HEADERS.clientIp], userId: headers[GATEWAY_HEADERS.userId] };
+  return { ...request, headers: { ...headers, [GATEWAY_HEADERS.seal]: seal.seal(fields) } };
 }

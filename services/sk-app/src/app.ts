@@ -1,5 +1,5 @@
 import type { AnswerCounts } from '@sk/seckill';
-import { createService, type Registry, type SkFastify } from '@sk/http';
+import { createService, type GatewaySeal, type Registry, type SkFastify } from '@sk/http';
 import type { TokenVerifier } from '@sk/identity';
 import type { Tracing } from '@sk/tracing';
 import type { Admission } from './admission.js';
@@ -19,10 +19,12 @@ export interface AppDeps {
   tracing?: Tracing | undefined;
   /** A log line per answer (LOG_REQUESTS). */
   logRequests?: boolean;
+  /** Checks that each sale request came through a gateway (from SK_SECRET); unchecked when absent. */
+  seal?: GatewaySeal;
 }
 
 export function buildApp(deps: AppDeps): SkFastify {
   const app = createService({ name: 'sk-app', logLevel: deps.logLevel ?? 'info', ready: deps.ready, tracing: deps.tracing, logRequests: deps.logRequests, ...(deps.registry ? { registry: deps.registry } : {}) });
-  app.register(secRoutes, { seckill: deps.seckill, verifier: deps.verifier, admission: deps.admission, answers: deps.answers });
+  app.register(secRoutes, { seckill: deps.seckill, verifier: deps.verifier, admission: deps.admission, answers: deps.answers, seal: deps.seal });
   return app;
 }

@@ -1,9 +1,7 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import { GATEWAY_HEADERS } from '@sk/http';
 import { canonicalIp } from '@sk/seckill';
-
-/** Set by the gateway from its own socket; believed only from a trusted peer. */
-const CLIENT_IP_HEADER = 'x-sk-client-ip';
 
 export const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
 
@@ -11,20 +9,22 @@ export const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip =
 export interface RequestOrigin {
   peer: string;
   forwardedIp?: string | undefined;
+  /** The request carried the gateway's seal: its word on the address holds wherever it came from. */
+  sealed?: boolean;
 }
 
-export function originOf(req: FastifyRequest): RequestOrigin {
-  const header = req.headers[CLIENT_IP_HEADER];
-  return { peer: req.socket.remoteAddress ?? '', forwardedIp: typeof header === 'string' ? header : undefined };
+export function originOf(req: FastifyRequest, sealed: boolean): RequestOrigin {
+  const header = req.headers[GATEWAY_HEADERS.clientIp];
+  return { peer: req.socket.remoteAddress ?? '', forwardedIp: typeof header === 'string' ? header : undefined, sealed };
 }
 
 /**
- * The shopper's address: the gateway's word when the request comes from loopback or a listed
- * proxy (anyone else could forge it), otherwise the socket's own peer.
+ * The shopper's address: the gateway's word when the request is sealed or comes from loopback or
+ * a listed proxy (anyone else could forge it), otherwise the socket's own peer.
  */
 export function clientIpOf(origin: RequestOrigin, trustedProxies: ReadonlySet<string>): string {
   const peer = canonicalIp(origin.peer);
   const said = origin.forwardedIp;
-  if (said !== undefined && isIP(said) !== 0 && (isLoopback(peer) || trustedProxies.has(peer))) return canonicalIp(said);
+  if (said !== undefined && isIP(said) !== 0 && (origin.sealed || isLoopback(peer) || trustedProxies.has(peer))) return canonicalIp(said);
   return peer;
 }

@@ -5,7 +5,7 @@ import { ActivityBook, AnswerCounts, SoldOutFollower, redisKeys } from '@sk/seck
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
-import { Registry, connectionMetrics } from '@sk/http';
+import { GatewaySeal, Registry, connectionMetrics } from '@sk/http';
 import { Admission } from './admission.js';
 import { buildApp } from './app.js';
 import { AutoBan } from './auto-ban.js';
@@ -70,6 +70,7 @@ const app = buildApp({
   registry,
   logRequests: config.LOG_REQUESTS,
   tracing,
+  seal: new GatewaySeal(config.SK_SECRET),
 });
 
 const soldOutFollower = new SoldOutFollower(book, {

@@ -2,7 +2,7 @@ import { errorCodes, type FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { KILL_BATCH_BODY_LIMIT, KILL_BATCH_PATH, killBatchSchema, type AnswerCounts, type KillBatch, type KillBatchAnswer } from '@sk/seckill';
 import { authenticate, authenticateBearer, type TokenVerifier } from '@sk/identity';
-import { Codes, SkError, answerForError, bodyFieldErrors, envelope, type SkPlugin } from '@sk/http';
+import { Codes, GATEWAY_HEADERS, SkError, answerForError, bodyFieldErrors, envelope, type GatewaySeal, type SkPlugin } from '@sk/http';
 import { b3Of } from '@sk/tracing';
 import type { Admission } from '../admission.js';
 import { originOf, type RequestOrigin } from '../client-ip.js';
@@ -26,10 +26,22 @@ export interface SecRoutesOptions {
   verifier: TokenVerifier;
   admission: Admission;
   answers: AnswerCounts;
+  /** Requests without the gateway's seal are refused 403/1112; none checked when absent (sk-app alone in tests). */
+  seal?: GatewaySeal | undefined;
 }
 
-export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, verifier, admission, answers }) => {
+const NOT_THROUGH_GATEWAY = new SkError(Codes.FORBIDDEN, 'only requests through the gateway are served');
+
+export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, verifier, admission, answers, seal }) => {
   const batchMetrics = killBatchMetrics(app.metrics);
+  const sealed = seal !== undefined;
+  if (seal) {
+    app.addHook('onRequest', (req, _reply, done) => {
+      const { headers } = req;
+      const fields = { method: req.method, url: req.url, clientIp: headers[GATEWAY_HEADERS.clientIp], userId: headers[GATEWAY_HEADERS.userId] };
+      done(seal.verify(fields, headers[GATEWAY_HEADERS.seal]) ? undefined : NOT_THROUGH_GATEWAY);
+    });
+  }
   /** One purchase attempt, however it arrived: its success envelope, or the refusal thrown. */
   const attempt = async (authorization: string | undefined, origin: RequestOrigin, body: KillRequest, trace?: Record<string, string>) => {
     const result = await answers.track(body.product_id, async () => {
@@ -45,7 +57,7 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
     try {
       const body = killBody.safeParse(parseJsonBody(kill.body));
       if (!body.success) throw SkError.invalid(bodyFieldErrors(body.error.issues));
-      const success = await attempt(kill.authorization, { peer, forwardedIp: kill.client_ip }, body.data);
+      const success = await attempt(kill.authorization, { peer, forwardedIp: kill.client_ip, sealed }, body.data);
       batchMetrics.answered(Codes.SECKILL_SUCCESS.status, success.code);
       return { status: Codes.SECKILL_SUCCESS.status, body: JSON.stringify(success) };
     } catch (err) {
@@ -62,7 +74,7 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
     envelope(Codes.OK, { result: await seckill.info(req.query.product_id) }),
   );
 
-  app.post('/sec/kill', { schema: { body: killBody } }, (req) => attempt(req.headers.authorization, originOf(req), req.body, b3Of(req.trace)));
+  app.post('/sec/kill', { schema: { body: killBody } }, (req) => attempt(req.headers.authorization, originOf(req, sealed), req.body, b3Of(req.trace)));
 
   app.post(KILL_BATCH_PATH, { schema: { body: killBatchSchema }, bodyLimit: KILL_BATCH_BODY_LIMIT }, async (req) => {
     const peer = req.socket.remoteAddress ?? '';
