@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { stopOnSignals } from './lifecycle.js';
+import { CONNECTION_LIMITS } from './server.js';
 
 // Worker → primary: it serves now; one of its connections closed. Primary → worker: a connection (the socket rides along).
 const SERVING = 'sk:serving';
@@ -27,6 +28,8 @@ export class ConnectionBalancer {
 
   /** `warn`: told of a connection that could not be taken or handed over (its client sees it closed). */
   constructor(private readonly warn: (err: unknown, message: string) => void) {
+    // The workers' own servers never accept: the cap on connections is kept here.
+    this.server.maxConnections = CONNECTION_LIMITS.maxConnections;
     let served: () => void;
     this.firstServing = new Promise((resolve) => (served = resolve));
     cluster.on('message', (worker, message: Message) => {

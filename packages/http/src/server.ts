@@ -25,6 +25,19 @@ import { requestLine } from './request-log.js';
 
 export const BODY_LIMIT = 16 * 1024;
 
+/**
+ * What one client may hold of a server (fastify's own defaults bound none of it): its headers
+ * within 10 s and its whole request within 30 s (a client trickling them is closed, checked every
+ * second), an idle keep-alive connection 15 s, and at most 20,000 connections at once.
+ */
+export const CONNECTION_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 15_000,
+  checkEveryMs: 1_000,
+  maxConnections: 20_000,
+} as const;
+
 export type SkFastify = FastifyInstance<
   RawServerDefault,
   RawRequestDefaultExpression,
@@ -87,12 +100,17 @@ export function createService(opts: ServiceOptions): SkFastify {
     trustProxy: opts.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: true,
+    requestTimeout: CONNECTION_LIMITS.requestTimeoutMs,
+    keepAliveTimeout: CONNECTION_LIMITS.keepAliveTimeoutMs,
+    http: { headersTimeout: CONNECTION_LIMITS.headersTimeoutMs, connectionsCheckingInterval: CONNECTION_LIMITS.checkEveryMs },
     // The router's own refusals (a malformed percent-encoding in the path) in the envelope too.
     frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
       const answer = answerForError(err.code === 'FST_ERR_BAD_URL' ? SkError.invalid([{ field: 'path', message: err.message }]) : err);
       reply.code(answer.status).send(answer.body);
     },
   }).withTypeProvider<ZodTypeProvider>();
+
+  app.server.maxConnections = CONNECTION_LIMITS.maxConnections;
 
   const tracing = opts.tracing;
   if (tracing) {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { TokenChecker } from '@sk/identity';
+import type { Identity, TokenChecker } from '@sk/identity';
 import { Codes, envelope } from '@sk/http';
 import { KILL_AUTHORIZATION_MAX, KILL_BATCHED_BODY_MAX, canonicalIp } from '@sk/seckill';
 import { accessFor, identify } from '../identity.js';
@@ -7,6 +7,13 @@ import type { RequestLimits } from '../limits.js';
 import type { SoldOutShortcut } from '../sold-out.js';
 import type { KillBatches } from '../kill-batches.js';
 import { upstreamRequestHeaders, type Forwarder } from '../proxy.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the gateway's checks found of a forwarded request, before its body was read. */
+    admitted: { path: string; clientIp: string; identity: Identity | undefined } | null;
+  }
+}
 
 /** The public routes: every method under each prefix goes to the service behind it. */
 export const UPSTREAM_ROUTES = [
@@ -54,7 +61,10 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
   // content type anew for every request.
   for (const type of ['application/json', '*']) app.addContentTypeParser(type, { parseAs: 'buffer' }, keepBytes);
 
-  const forwardTo = (service: string, timeoutMs?: number) => async (req: FastifyRequest, reply: FastifyReply) => {
+  // Before the body is read: a client without the right to a route, or over its limits, is answered
+  // without the gateway taking in what it sends (up to 4 MiB on the bulk import).
+  app.decorateRequest('admitted', null);
+  app.addHook('onRequest', async (req) => {
     const path = req.url.split('?', 1)[0] ?? req.url;
     const clientIp = limits ? limits.clientIp(req.raw) : canonicalIp(req.ip);
     // Awaited only when a limit holds the request for its slot: each await costs a turn.
@@ -63,6 +73,11 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
     const identity = await identify(verifier, accessFor(path), req);
     const heldForUser = identity && limits?.forUser(path, identity.userId);
     if (heldForUser) await heldForUser;
+    req.admitted = { path, clientIp, identity };
+  });
+
+  const forwardTo = (service: string, timeoutMs?: number) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const { path, clientIp, identity } = req.admitted!;
     const isKill = path === KILL_PATH && req.method === 'POST';
     if (isKill && soldOut?.isSoldOut(req.body)) {
       // A line each for the crowd after a sale would fill the log, and cost more than deciding the answer.
