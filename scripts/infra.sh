@@ -207,12 +207,14 @@ need_binaries() { # NAME... : install the Debian packages that are missing (the 
 # at the default 64 MB threshold Redis forked to rewrite it every few seconds of a sale, each rewrite
 # a pause and a core's worth of work while the crowd waits. `appendfsync everysec`: the orders that
 # live only in Redis until sk-order stores them survive a crash of Redis's process whole, and a crash
-# of the machine but for the last second or so (README, "Orders and payment").
+# of the machine but for the last second or so (README, "Orders and payment"). A bounded memory that
+# refuses writes when full (503s) rather than evict a sale's counts or orders.
 start_redis() {
   local dir="$SK_DATA/redis"
   mkdir -p "$dir"
   spawn redis "$SK_REDIS_PORT" "$SK_LOGS/redis-$SK_REDIS_PORT.log" \
     redis-server --bind 127.0.0.1 --port "$SK_REDIS_PORT" --dir "$dir" --appendonly yes --appendfsync everysec --save '' \
+    --maxmemory 2gb --maxmemory-policy noeviction \
     --auto-aof-rewrite-min-size 512mb --daemonize no --logfile '' --maxclients 10000
 }
 

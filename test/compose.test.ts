@@ -17,6 +17,7 @@ interface ComposeService {
 
 // Node's flags as ./sk starts the services (SK_NODE_FLAGS=(...)): compose must run them the same.
 const skScript = await readFile(new URL('../sk', import.meta.url), 'utf8');
+const skInfra = await readFile(new URL('../scripts/infra.sh', import.meta.url), 'utf8');
 const NODE_FLAGS = /^SK_NODE_FLAGS=\(([^)]*)\)$/m.exec(skScript)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
 
 const compose = parse(await readFile(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
@@ -48,5 +49,12 @@ describe('docker-compose.yml matches the code', () => {
     }
     const scrape = await readFile(new URL('../deploy/prometheus.yml', import.meta.url), 'utf8');
     for (const [name, port] of Object.entries(SERVICES)) expect(scrape).toContain(`${name}:${port}`);
+  });
+
+  it('bounds Redis memory and refuses writes past it rather than evict a sale\'s keys, as ./sk does', () => {
+    const command = (compose.services.redis!.command as string[]).join(' ');
+    expect(command).toMatch(/--maxmemory \d+[kmg]b/);
+    expect(command).toContain('--maxmemory-policy noeviction');
+    expect(skInfra).toMatch(/--maxmemory \d+[kmg]b --maxmemory-policy noeviction/);
   });
 });

@@ -1,4 +1,4 @@
-export { createRedis, createBlockingRedis, loadLua, evalScript, isRedisReady, subscribe, popBatch, redisTracedCalls, type LuaScript } from './redis.js';
+export { createRedis, createBlockingRedis, loadLua, evalScript, isRedisReady, isRedisReplyError, subscribe, popBatch, redisTracedCalls, type LuaScript } from './redis.js';
 export { createMysql, migrate, MYSQL_TRACED_CALLS, type Pool } from './mysql.js';
 export { MysqlProbe } from './mysql-probe.js';
 export { inTransaction, type Tx } from './transaction.js';

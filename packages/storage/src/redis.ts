@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 
 /**
  * A Redis client that never queues commands forever while Redis is down: commands fail fast
@@ -45,6 +45,11 @@ export async function evalScript(redis: Redis, script: LuaScript, keys: string[]
     await redis.script('LOAD', script.source);
     return redis.evalsha(script.sha, keys.length, ...keys, ...args);
   }
+}
+
+/** Redis itself answered the command with an error (refused or failed it): not a lost connection, whose command may have run. */
+export function isRedisReplyError(err: unknown): boolean {
+  return err instanceof ReplyError;
 }
 
 export function isRedisReady(redis: Redis): boolean {

@@ -14,6 +14,11 @@ export const configSchema = z.object({
   RELAY_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(3_000),
   /** Requests waiting for sk-core at once per instance; past it the crowd gets 1001 at once. */
   RELAY_MAX_PENDING: z.coerce.number().int().min(1).default(20_000),
+  /**
+   * Attempts the sk-core tier decides per second (bench/README.md): the relay list holds at most
+   * what it drains within RELAY_TIMEOUT_MS, and refuses more 503/1001 rather than let them wait to time out.
+   */
+  RELAY_DRAIN_PER_S: z.coerce.number().int().min(1).default(10_000),
   /** Allowed distance between the client's `sec_time` and this server's clock. */
   SEC_TIME_WINDOW_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** Peers besides loopback whose `x-sk-client-ip` is believed (the gateways), comma-separated IPs. */

@@ -38,6 +38,7 @@ const relay = new RelayClient(relayPushes, createBlockingRedis(config.REDIS_URL)
   instanceId: instanceId('sk-app', config),
   timeoutMs: config.RELAY_TIMEOUT_MS,
   maxPending: config.RELAY_MAX_PENDING,
+  maxDepth: Math.ceil((config.RELAY_DRAIN_PER_S * config.RELAY_TIMEOUT_MS) / 1000),
   observe: metrics.observe,
 });
 const seckill = new Seckill({

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { TurnBatch } from '@sk/concurrency';
-import { popBatch, type Redis } from '@sk/storage';
+import { evalScript, isRedisReplyError, loadLua, popBatch, type Redis } from '@sk/storage';
 import { relayReplySchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
 import { fromB3, type CallSpan, type Tracing } from '@sk/tracing';
 
 export type RelayOutcome = RelayReply | { id: string; code: 1108 } | { id: string; code: 1001 };
 
+const RELAY_PUSH = loadLua(new URL('../lua/relay-push.lua', import.meta.url));
+
 export interface RelayOptions {
   instanceId: string;
   timeoutMs: number;
   maxPending: number;
+  /** Attempts the relay list may hold (what sk-core drains within timeoutMs); more are refused 503/1001. */
+  maxDepth: number;
   now?: () => number;
   /** Told how long each attempt waited for sk-core, in seconds, and how it ended. */
   observe?: (seconds: number, code: number) => void;
@@ -117,15 +121,21 @@ export class RelayClient {
   }
 
   private push(batch: Queued[]): void {
-    this.redis.lpush(this.keys.requests, ...batch.map((item) => item.json)).then(
-      () => {
+    evalScript(this.redis, RELAY_PUSH, [this.keys.requests], [this.opts.maxDepth, ...batch.map((item) => item.json)]).then(
+      (length) => {
         for (const { span } of batch) span?.finish();
+        if (length !== -1) return;
+        this.log.warn({ size: batch.length, maxDepth: this.opts.maxDepth }, 'relay list full (sk-core behind or down): attempts refused 503/1001');
+        for (const { id } of batch) this.settle({ id, code: 1001 });
       },
       (err: unknown) => {
-        this.log.warn({ err, size: batch.length }, 'relay push failed');
+        // Redis's own refusal (out of memory, say) queued nothing: busy. A lost connection may have
+        // lost the answer after the push landed, and sk-core may still decide it: unknown, 1108.
+        const code = isRedisReplyError(err) ? 1001 : 1108;
+        this.log.warn({ err, size: batch.length, code }, 'relay push failed');
         for (const { id, span } of batch) {
           span?.finish(err);
-          this.settle({ id, code: 1001 });
+          this.settle({ id, code });
         }
       },
     );

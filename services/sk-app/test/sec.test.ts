@@ -70,6 +70,7 @@ beforeAll(async () => {
     instanceId: 'sk-app-test',
     timeoutMs: 300,
     maxPending: 100,
+    maxDepth: 10_000,
   });
   relay.start();
   seckill = new Seckill({
