@@ -1,13 +1,18 @@
 -- Purchase attempts on one activity, decided and recorded atomically in one step: for each attempt
 -- every check happens before anything moves, the stock can never go below zero, and a win is at
 -- once an order (its id fixed here) in the activity's order stream: no second write can fail apart.
+-- An attempt's nonce key keeps its outcome: the same attempt run again (a resend of this step, or
+-- of the relay push) gets its first outcome back and moves nothing; another attempt with the same
+-- nonce gets 1110.
 -- KEYS: loaded (marker), sold (count issued), bought (hash user -> count), wins (hash user -> order
 --       ids), quals (hash order id -> record), orders (stream), deadlines (zset order id -> pay_by),
---       seq (order sequence), then one nonce key per attempt (claimed once)
+--       seq (order sequence), then one nonce key per attempt
 -- ARGV: total, buy_limit, activity_id, then per attempt: user_id, picked (1 when the buy-rate draw
---       admitted it), record JSON without order_id and seq, nonce lifetime in ms, pay_by (ms)
+--       admitted it), record JSON without order_id and seq, nonce lifetime in ms, pay_by (ms),
+--       attempt id
 -- Returns {-1} while the activity's counts are not loaded (new, or lost and being rebuilt from
--- MySQL); otherwise a code and an order id ('' unless 1002) per attempt, then the count sold:
+-- MySQL); otherwise a code and an order id ('' unless 1002; for a win run again, its stored record
+-- JSON, or '' once the order gave its unit back) per attempt, then the count sold:
 -- 1002 success, 1004 sold out, 1005 not picked, 1006 buy limit reached, 1110 nonce already used.
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {-1}
@@ -20,11 +25,20 @@ local issued = 0
 local answers = {}
 
 for i = 1, #KEYS - 8 do
-  local at = 3 + (i - 1) * 5
-  local user, picked, record, nonce_ttl, pay_by = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4], ARGV[at + 5]
+  local at = 3 + (i - 1) * 6
+  local user, picked, record, nonce_ttl, pay_by, attempt = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4], ARGV[at + 5], ARGV[at + 6]
   local code, order = 0, ''
-  if not redis.call('SET', KEYS[8 + i], '1', 'NX', 'PX', nonce_ttl) then
-    code = 1110
+  local seen = redis.call('GET', KEYS[8 + i])
+  if seen then
+    -- '<attempt id> <code> <order id>'
+    local id, first, first_order = string.match(seen, '^(%S+) (%d+) ?(%S*)$')
+    if id == attempt then
+      -- a win run again answers its stored record (order id and all), '' once the order gave its unit back
+      code, order = tonumber(first), first_order
+      if code == 1002 then order = redis.call('HGET', KEYS[5], first_order) or '' end
+    else
+      code = 1110
+    end
   elseif sold + issued >= total then
     code = 1004
   elseif tonumber(redis.call('HGET', KEYS[3], user) or '0') >= limit then
@@ -43,6 +57,9 @@ for i = 1, #KEYS - 8 do
     redis.call('ZADD', KEYS[7], pay_by, order)
     redis.call('XADD', KEYS[6], '*', 'o', record)
     code = 1002
+  end
+  if not seen then
+    redis.call('SET', KEYS[8 + i], attempt .. ' ' .. code .. ' ' .. order, 'PX', nonce_ttl)
   end
   answers[2 * i - 1] = code
   answers[2 * i] = order

@@ -3,6 +3,8 @@ import type { Redis } from '@sk/storage';
 import { evalScript, loadLua } from '@sk/storage';
 import { Codes } from '@sk/http';
 import {
+  orderRecordSchema,
+  parseJson,
   qualificationToken,
   soldOutMessage,
   type ActivityBook,
@@ -14,6 +16,8 @@ import {
 } from '@sk/seckill';
 
 const QUALIFY = loadLua(new URL('../lua/qualify.lua', import.meta.url));
+/** An attempt's order record before the Lua step gives it an order id and sequence. */
+type PendingRecord = Omit<OrderRecord, 'order_id' | 'seq'>;
 const RATE_SCALE = 1_000_000;
 const ANNOUNCE_EVERY_MS = 1_000;
 
@@ -131,7 +135,7 @@ export class Qualifier {
         id,
         ...reqs.flatMap((req, i) => {
           const record = pending[i];
-          return record ? [req.user_id, '1', JSON.stringify(record), req.nonce_ttl_ms, record.pay_by] : [req.user_id, '0', '', req.nonce_ttl_ms, 0];
+          return record ? [req.user_id, '1', JSON.stringify(record), req.nonce_ttl_ms, record.pay_by, req.id] : [req.user_id, '0', '', req.nonce_ttl_ms, 0, req.id];
         }),
       ],
     )) as (number | string)[];
@@ -144,16 +148,31 @@ export class Qualifier {
     }
     return reqs.map((req, i) => {
       const code = answers[2 * i] as number;
-      if (code === Codes.SECKILL_SUCCESS.code) {
-        const { nonce: _nonce, ...qualification } = pending[i]!;
-        return { id: req.id, code, result: { ...qualification, order_id: String(answers[2 * i + 1]) } };
-      }
+      if (code === Codes.SECKILL_SUCCESS.code) return this.won(req, String(answers[2 * i + 1]), pending[i]);
       return code === Codes.SOLD_OUT.code ? { id: req.id, code, total: activity.total } : { id: req.id, code };
     });
   }
 
+  /**
+   * A win's reply: the order this run recorded, or, for an attempt run again (its relay entry or
+   * this step sent twice), the record of the first run. 1108 when that order gave its unit back
+   * since: /sec/result tells.
+   */
+  private won(req: RelayRequest, order: string, pending: PendingRecord | undefined): RelayReply {
+    const timeout = { id: req.id, code: Codes.TIMEOUT.code };
+    if (order.startsWith('{')) {
+      const stored = parseJson(orderRecordSchema, order);
+      if (!stored) return timeout;
+      const { nonce: _nonce, seq: _seq, ...qualification } = stored;
+      return { id: req.id, code: Codes.SECKILL_SUCCESS.code, result: qualification };
+    }
+    if (!pending || order === '') return timeout;
+    const { nonce: _nonce, ...qualification } = pending;
+    return { id: req.id, code: Codes.SECKILL_SUCCESS.code, result: { ...qualification, order_id: order } };
+  }
+
   /** The order record the Lua step completes with its order id and sequence if the attempt wins. */
-  private pendingRecord(req: RelayRequest, activity: ActivityConfig, now: number): Omit<OrderRecord, 'order_id' | 'seq'> {
+  private pendingRecord(req: RelayRequest, activity: ActivityConfig, now: number): PendingRecord {
     return {
       product_id: req.product_id,
       activity_id: req.activity_id,

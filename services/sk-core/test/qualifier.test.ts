@@ -122,6 +122,29 @@ describe('the atomic qualification step', () => {
     expect((await q.qualify(request(7, 601, { nonce: 'same-nonce-1' })))!.code).toBe(1002);
   });
 
+  it('gives an attempt run again (the step or its relay entry sent twice) its first outcome, and moves nothing', async () => {
+    const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
+    const attempt = request(7, 610, { nonce: 'resent-nonce-1' });
+    const first = await q.qualify(attempt);
+    expect(first!.code).toBe(1002);
+    const [sold, stream] = [await redis.get(keys.sold(7)), await redis.xlen(keys.orders(7))];
+    // Run again, also in a batch beside its own copy: the same order, not 1110.
+    const again = await q.qualifyBatch([attempt, { ...attempt }]);
+    expect(again.map((r) => r!.code)).toEqual([1002, 1002]);
+    for (const reply of again) expect(reply!.result).toEqual(first!.result);
+    expect([await redis.get(keys.sold(7)), await redis.xlen(keys.orders(7))]).toEqual([sold, stream]);
+    expect(await redis.hget(keys.bought(7), '610')).toBe('1');
+    // Another attempt with the nonce is a replay of the nonce: 1110.
+    expect((await q.qualify({ ...attempt, id: 'another-attempt' }))!.code).toBe(1110);
+    // A refusal run again is the same refusal, even once it would no longer be one.
+    const unlucky = request(7, 611, { nonce: 'resent-nonce-2' });
+    expect((await new Qualifier(redis, book, keys, { secret: 'k'.repeat(32), draw: () => false }).qualify(unlucky))!.code).toBe(1005);
+    expect((await q.qualify(unlucky))!.code).toBe(1005);
+    // Once the order gave its unit back, a rerun of its winning attempt is answered 1108: /sec/result tells.
+    await redis.hdel(keys.quals(7), first!.result!.order_id);
+    expect((await q.qualify(attempt))!.code).toBe(1108);
+  });
+
   it('decides a mixed batch in order, one Lua step per activity', async () => {
     const q = new Qualifier(redis, book, keys, { secret: 'k'.repeat(32) });
     const batch = [
