@@ -2,18 +2,58 @@ import { z } from 'zod';
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
-    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    super(`invalid configuration: ${issues.join('; ')}`);
     this.name = 'ConfigError';
   }
 }
 
-/** Parses environment-shaped input with a zod schema; every bad variable is named in one error. */
-export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.output<S> {
+/** Settings that are secrets, each with the built-in default that lets a checkout run as it is. */
+const secrets = z.registry<{ builtIn: string }>();
+
+/** A secret whose built-in default serves development; production (SK_ENV=production) refuses it unset or left at that default. */
+export function secret(schema: z.ZodString, builtIn: string) {
+  return schema.default(builtIn).register(secrets, { builtIn });
+}
+
+const PRODUCTION_SECRET = 'must be set to a value of your own in production (SK_ENV=production)';
+
+/**
+ * Parses environment-shaped input with a zod schema; every bad variable is named in one error.
+ * With SK_ENV=production, every secret must also be set, to something other than its built-in default.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): z.output<S> {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  if (env.SK_ENV === 'production') {
+    const named = new Set(parsed.success ? [] : parsed.error.issues.map((i) => i.path[0]));
+    issues.push(...defaultSecrets(schema, env).filter((name) => !named.has(name)).map((name) => `${name}: ${PRODUCTION_SECRET}`));
   }
+  if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
   return parsed.data;
+}
+
+/** The secrets of `schema` that `env` leaves unset, empty or at their built-in default. */
+function defaultSecrets(schema: z.ZodObject, env: Record<string, string | undefined>): string[] {
+  return Object.entries(schema.shape).flatMap(([name, field]) => {
+    const meta = secrets.get(field);
+    if (!meta) return [];
+    const value = env[name]?.trim();
+    return !value || value === meta.builtIn ? [name] : [];
+  });
+}
+
+/**
+ * loadConfig for a service's entry point: a bad configuration ends the process (exit 1) with one
+ * line naming each bad variable, rather than a stack trace.
+ */
+export function loadConfigOrExit<S extends z.ZodObject>(service: string, schema: S, env: Record<string, string | undefined> = process.env): z.output<S> {
+  try {
+    return loadConfig(schema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${service}: ${err.message.replace(/\s*\n\s*/g, ' ')}`);
+    process.exit(1);
+  }
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -29,7 +69,9 @@ export const serviceEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // A line per answer (at info), written in the background; off saves a few per cent at sale rates.
   LOG_REQUESTS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
-  SK_SECRET: z.string().min(16).default('dev-secret-change-me-in-production'),
+  // `production` refuses built-in secrets (see loadConfig); anything else is development.
+  SK_ENV: z.enum(['development', 'production']).default('development'),
+  SK_SECRET: secret(z.string().min(16), 'dev-secret-change-me-in-production'),
 };
 
 export const redisEnv = {

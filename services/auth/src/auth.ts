@@ -13,6 +13,8 @@ export interface Auth {
   tokens: TokenService;
   signingKey: SigningKey;
   operator: OperatorSeed;
+  /** Operators seeded under an earlier SK_ADMIN_USER, who lost the admin role at this start. */
+  demoted: string[];
 }
 
 /** Brings the database to where auth can serve: schema applied, signing key shared, operator seeded. */
@@ -21,10 +23,11 @@ export async function prepareAuth(pool: Pool, settings: AuthSettings): Promise<A
   const signingKey = await loadSigningKey(pool);
   const users = new UserStore(pool);
   const operator = await users.seedOperator(settings.SK_ADMIN_USER, settings.SK_ADMIN_PASSWORD);
+  const demoted = await users.demoteFormerOperators(settings.SK_ADMIN_USER);
   const tokens = new TokenService(pool, users, signingKey, {
     accessTtlS: settings.ACCESS_TOKEN_TTL_S,
     refreshTtlS: settings.REFRESH_TOKEN_TTL_S,
     secret: settings.SK_SECRET,
   });
-  return { tokens, signingKey, operator };
+  return { tokens, signingKey, operator, demoted };
 }

@@ -1,4 +1,4 @@
-import { discoveryEnv, mysqlEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, mysqlEnv, secret, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
@@ -12,7 +12,7 @@ export const configSchema = z.object({
   ACCESS_TOKEN_TTL_S: z.coerce.number().int().positive().default(900),
   REFRESH_TOKEN_TTL_S: z.coerce.number().int().positive().default(7 * 24 * 3600),
   SK_ADMIN_USER: z.string().min(1).max(64).default('admin'),
-  SK_ADMIN_PASSWORD: z.string().min(1).default('admin123'),
+  SK_ADMIN_PASSWORD: secret(z.string().min(1), 'admin123'),
 });
 
 export type AuthConfig = z.output<typeof configSchema>;

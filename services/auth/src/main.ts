@@ -1,4 +1,4 @@
-import { loadConfig } from '@sk/config';
+import { loadConfigOrExit } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { serve } from '@sk/runtime';
 import { MYSQL_TRACED_CALLS, createMysql } from '@sk/storage';
@@ -10,11 +10,11 @@ import { configSchema } from './config.js';
 import { startGrpcServer } from './grpc.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig(configSchema);
+  const config = loadConfigOrExit('auth', configSchema);
   const tracing = createTracing({ serviceName: 'auth', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
   const mysql = await createMysql(config.MYSQL_URL);
   const pool = tracing ? tracing.instrument(mysql, 'mysql', MYSQL_TRACED_CALLS) : mysql;
-  const { tokens, signingKey, operator } = await prepareAuth(pool, config);
+  const { tokens, signingKey, operator, demoted } = await prepareAuth(pool, config);
   const app = buildApp({
     pool,
     tokens,
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     tracing,
   });
   app.log.info({ user: config.SK_ADMIN_USER, operator }, 'operator seeded');
+  if (demoted.length > 0) app.log.warn({ users: demoted }, 'former operators lost the admin role');
 
   const grpcServer = await startGrpcServer(tokens, config.HOST, config.GRPC_PORT, tracing);
   app.log.info({ grpcPort: grpcServer.port }, 'gRPC listening');

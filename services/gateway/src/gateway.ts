@@ -1,6 +1,6 @@
 // One gateway process: the whole gateway (GATEWAY_WORKERS=1), or one of the workers runWorkers starts.
 import cluster from 'node:cluster';
-import { loadConfig } from '@sk/config';
+import { loadConfigOrExit } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { RemoteTokenChecker } from '@sk/identity';
 import { RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
@@ -16,7 +16,7 @@ import { configSchema } from './config.js';
 import { loadLimits } from './limits.js';
 import { SoldOutShortcut } from './sold-out.js';
 
-const config = loadConfig(configSchema);
+const config = loadConfigOrExit('gateway', configSchema);
 const limits = config.RATE_LIMITS === 'on' ? loadLimits(config.GATEWAY_LIMITS_FILE, config.TRUSTED_PROXIES) : undefined;
 
 // ZooKeeper serves discovery (in zookeeper mode) and the activities the sold-out shortcut needs.

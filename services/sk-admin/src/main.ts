@@ -1,4 +1,4 @@
-import { loadConfig } from '@sk/config';
+import { loadConfigOrExit } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, serve } from '@sk/runtime';
 import { connectionMetrics } from '@sk/http';
@@ -8,7 +8,7 @@ import { ZK_TRACED_CALLS, ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
 import { configSchema } from './config.js';
 
-const config = loadConfig(configSchema);
+const config = loadConfigOrExit('sk-admin', configSchema);
 
 const tracing = createTracing({ serviceName: 'sk-admin', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
 const pool = await createMysql(config.MYSQL_URL);

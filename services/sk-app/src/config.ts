@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { discoveryEnv, loadConfig, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, loadConfigOrExit, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
@@ -37,6 +37,7 @@ export const configSchema = z.object({
 });
 export type AppConfig = z.output<typeof configSchema>;
 
+/** The configuration from the environment; a bad one ends the process with one line naming each bad variable. */
 export function readConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  return loadConfig(configSchema, env);
+  return loadConfigOrExit('sk-app', configSchema, env);
 }

@@ -1,4 +1,4 @@
-import { discoveryEnv, loadConfig, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, loadConfigOrExit, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
@@ -21,6 +21,7 @@ export const configSchema = z.object({
 });
 export type CoreConfig = z.output<typeof configSchema>;
 
+/** The configuration from the environment; a bad one ends the process with one line naming each bad variable. */
 export function readConfig(env: Record<string, string | undefined> = process.env): CoreConfig {
-  return loadConfig(configSchema, env);
+  return loadConfigOrExit('sk-core', configSchema, env);
 }

@@ -1,4 +1,4 @@
-import { discoveryEnv, loadConfig, mysqlEnv, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, loadConfigOrExit, mysqlEnv, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -29,6 +29,7 @@ export const configSchema = z.object({
 });
 export type OrderConfig = z.output<typeof configSchema>;
 
+/** The configuration from the environment; a bad one ends the process with one line naming each bad variable. */
 export function readConfig(env: Record<string, string | undefined> = process.env): OrderConfig {
-  return loadConfig(configSchema, env);
+  return loadConfigOrExit('sk-order', configSchema, env);
 }
