@@ -12,7 +12,8 @@
 # acceptable before starting private ones.
 #
 # Every process ./sk starts has a pid file .data/run/<name>-<port>.pid holding "<pid> <start time>";
-# the start time (from /proc) guards against acting on a recycled pid.
+# the start time (from /proc) guards against acting on a recycled pid. A service instance's pid file
+# names its supervisor (scripts/supervise.sh), which keeps <name>-<port>.service and .restarts beside it.
 
 SK_ROOT="${SK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 SK_DATA="$SK_ROOT/.data"
@@ -76,7 +77,7 @@ stop_pidfiles() {
   for f in "$@"; do
     if pidfile_alive "$f"; then
       pid=$(pidfile_pid "$f")
-      log "stopping $(basename "$f" .pid) (pid $pid)"
+      log "stopping $(basename "$f" .pid) (pid $(instance_pid "$f" || echo "$pid"))"
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
       live+=("$f")
     fi
@@ -93,7 +94,16 @@ stop_pidfiles() {
     log "$(basename "$f" .pid) (pid $pid) did not stop within 10 s: killing it"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   done
-  rm -f "$@"
+  rm_pidfiles "$@"
+}
+
+rm_pidfiles() { local f; for f in "$@"; do rm -f "$f" "${f%.pid}.service" "${f%.pid}.restarts"; done; }
+
+# instance_pid PIDFILE : the instance's own pid, for a service the one its supervisor started (in
+# NAME-PORT.service); fails while a supervised service is down, between a death and its restart
+instance_pid() {
+  local service=${1%.pid}.service
+  if [ -e "$service" ]; then pidfile_alive "$service" && pidfile_pid "$service"; else pidfile_pid "$1"; fi
 }
 
 # all pid files of instances whose process is alive; stale ones are removed. Optional NAME filter.
@@ -102,8 +112,15 @@ live_pidfiles() {
   [ -d "$SK_RUN" ] || return 0
   for f in "$SK_RUN"/${1:-*}-[0-9]*.pid; do
     [ -e "$f" ] || continue
-    if pidfile_alive "$f"; then printf '%s\n' "$f"; else rm -f "$f"; fi
+    if pidfile_alive "$f"; then printf '%s\n' "$f"; else rm_pidfiles "$f"; fi
   done
+}
+
+# health_ok PORT : GET http://127.0.0.1:PORT/health answers 200
+health_ok() {
+  timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0
+    printf "GET /health HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n" "$0" >&3
+    head -n 1 <&3' "$1" 2>/dev/null | grep -q '^HTTP/1\.[01] 200 '
 }
 
 mask_url() { printf '%s\n' "$1" | sed -E 's#(//[^:/@]*):[^@/]*@#\1:***@#'; }

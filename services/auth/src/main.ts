@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
+import { exitOnCrash } from '@sk/http';
 import { serve } from '@sk/runtime';
 import { MYSQL_TRACED_CALLS, createMysql } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
@@ -8,6 +9,8 @@ import { buildApp } from './app.js';
 import { prepareAuth } from './auth.js';
 import { configSchema } from './config.js';
 import { startGrpcServer } from './grpc.js';
+
+exitOnCrash('auth');
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('auth', configSchema);

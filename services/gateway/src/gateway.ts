@@ -6,7 +6,7 @@ import { RemoteTokenChecker } from '@sk/identity';
 import { RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
 import { authTokenVerifier, serve } from '@sk/runtime';
 import { ActivityBook, AnswerCounts, SoldOutFollower, redisKeys } from '@sk/seckill';
-import { GatewaySeal, connectionMetrics } from '@sk/http';
+import { GatewaySeal, connectionMetrics, exitOnCrash } from '@sk/http';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
@@ -16,6 +16,8 @@ import { configSchema } from './config.js';
 import { loadLimits } from './limits.js';
 import { SoldOutShortcut } from './sold-out.js';
 
+// A cluster worker's entry (the primary, or the single process, installed it in main.ts).
+if (cluster.isWorker) exitOnCrash('gateway');
 const config = loadConfigOrExit('gateway', configSchema);
 const limits = config.RATE_LIMITS === 'on' ? loadLimits(config.GATEWAY_LIMITS_FILE, config.TRUSTED_PROXIES) : undefined;
 

@@ -1,13 +1,14 @@
 import { loadConfigOrExit } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, serve } from '@sk/runtime';
-import { connectionMetrics } from '@sk/http';
+import { connectionMetrics, exitOnCrash } from '@sk/http';
 import { MIGRATIONS_DIR, MYSQL_TRACED_CALLS, createMysql, createRedis, isRedisReady, migrate, redisTracedCalls } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZK_TRACED_CALLS, ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
 import { configSchema } from './config.js';
 
+exitOnCrash('sk-admin');
 const config = loadConfigOrExit('sk-admin', configSchema);
 
 const tracing = createTracing({ serviceName: 'sk-admin', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });

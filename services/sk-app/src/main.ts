@@ -5,7 +5,7 @@ import { ActivityBook, AnswerCounts, SoldOutFollower, redisKeys } from '@sk/seck
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
-import { GatewaySeal, Registry, connectionMetrics } from '@sk/http';
+import { GatewaySeal, Registry, connectionMetrics, exitOnCrash } from '@sk/http';
 import { Admission } from './admission.js';
 import { buildApp } from './app.js';
 import { AutoBan } from './auto-ban.js';
@@ -16,6 +16,7 @@ import { RelayClient } from './relay.js';
 import { Seckill } from './seckill.js';
 import { SoldCounts } from './sold-counts.js';
 
+exitOnCrash('sk-app');
 const config = readConfig();
 const keys = redisKeys(config.REDIS_PREFIX);
 const redis = createRedis(config.REDIS_URL);

@@ -4,13 +4,14 @@ import { ActivityBook, SoldOutFollower, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
-import { Registry, connectionMetrics } from '@sk/http';
+import { Registry, connectionMetrics, exitOnCrash } from '@sk/http';
 import { buildApp } from './app.js';
 import { batchMetrics, queueMetrics, stockMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 import { Qualifier } from './qualifier.js';
 import { RelayWorker } from './relay-worker.js';
 
+exitOnCrash('sk-core');
 const config = readConfig();
 const keys = redisKeys(config.REDIS_PREFIX);
 const redis = createRedis(config.REDIS_URL);

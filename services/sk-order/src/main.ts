@@ -1,5 +1,5 @@
 import { createDiscovery } from '@sk/discovery';
-import { Registry, connectionMetrics } from '@sk/http';
+import { Registry, connectionMetrics, exitOnCrash } from '@sk/http';
 import { OrderStore, SaleRestorer, UnitReturns } from '@sk/orders';
 import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
 import { ActivityBook, redisKeys } from '@sk/seckill';
@@ -17,6 +17,7 @@ import { PaymentLedger } from './payments/payment-ledger.js';
 import { SandboxProvider } from './payments/sandbox.js';
 import { SaleLoader } from './sale-loader.js';
 
+exitOnCrash('sk-order');
 const config = readConfig();
 const keys = redisKeys(config.REDIS_PREFIX);
 const tracing = createTracing({ serviceName: 'sk-order', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
