@@ -55,13 +55,15 @@ export class TokenService {
     const user = await this.users.verifyCredentials(username, password);
     if (!user) return null;
     const refreshToken = newRefreshToken();
-    await this.storeRefreshToken(this.pool, refreshToken, user.id);
+    await this.storeRefreshToken(this.pool, refreshToken, user.id, newFamily());
     return this.issue(user, refreshToken);
   }
 
   /**
-   * Trades a live refresh token for a new pair. The old one is revoked by a conditional update, so
-   * of two concurrent uses exactly one wins; the revocation and its successor commit together.
+   * Trades a live refresh token for a new pair of the same family. The old one is revoked by a
+   * conditional update, so of two concurrent uses exactly one wins; the revocation and its
+   * successor commit together. A token used again once rotated or revoked was copied: its whole
+   * family is revoked, successors included, so the copy is worth nothing to whoever holds it.
    */
   async refreshGrant(refreshToken: string): Promise<IssuedTokens | null> {
     const usedHash = sha256(refreshToken);
@@ -72,14 +74,27 @@ export class TokenService {
         [usedHash],
       );
       if (revoked.affectedRows !== 1) return null;
-      const [rows] = await conn.execute<RowDataPacket[]>('SELECT user_id FROM refresh_tokens WHERE token_hash = ?', [usedHash]);
+      const [rows] = await conn.execute<RowDataPacket[]>('SELECT user_id, family FROM refresh_tokens WHERE token_hash = ?', [usedHash]);
       const owner = Number(rows[0]?.user_id);
-      await this.storeRefreshToken(conn, successor, owner);
+      await this.storeRefreshToken(conn, successor, owner, String(rows[0]?.family));
       return owner;
     });
-    if (userId === null) return null;
+    if (userId === null) {
+      await this.revokeFamilyOfReused(usedHash);
+      return null;
+    }
     const user = await this.users.findById(userId);
     return user && this.issue(user, successor);
+  }
+
+  /** Revokes every live token of the family of `usedHash`, when that token was already revoked (reused). */
+  private async revokeFamilyOfReused(usedHash: string): Promise<void> {
+    await this.pool.execute(
+      `UPDATE refresh_tokens AS member JOIN refresh_tokens AS used ON used.family = member.family
+       SET member.revoked_at = NOW(3)
+       WHERE used.token_hash = ? AND used.revoked_at IS NOT NULL AND member.revoked_at IS NULL`,
+      [usedHash],
+    );
   }
 
   /** Revokes a refresh token; unknown or already revoked tokens are no error. */
@@ -127,10 +142,11 @@ export class TokenService {
   }
 
   // Expiry is computed by MySQL's clock, the same clock that checks it.
-  private async storeRefreshToken(db: Pool | PoolConnection, refreshToken: string, userId: number): Promise<void> {
-    await db.execute('INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES (?, ?, NOW(3) + INTERVAL ? SECOND)', [
+  private async storeRefreshToken(db: Pool | PoolConnection, refreshToken: string, userId: number, family: string): Promise<void> {
+    await db.execute('INSERT INTO refresh_tokens (token_hash, user_id, family, expires_at) VALUES (?, ?, ?, NOW(3) + INTERVAL ? SECOND)', [
       sha256(refreshToken),
       userId,
+      family,
       this.settings.refreshTtlS,
     ]);
   }
@@ -155,6 +171,11 @@ export class TokenService {
 
 function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** A sign-in's family id: 22 characters (16 random bytes). */
+function newFamily(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 function sha256(value: string): string {

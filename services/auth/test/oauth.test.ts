@@ -130,11 +130,21 @@ describe('refresh grant', () => {
     const identity = await new TokenVerifier(async () => jwksOf(auth)).verify(rotated.access_token);
     expect(identity?.userId).toBe(aliceId);
 
-    const reused = await refreshGrant(auth.app, first.refresh_token);
-    expect(reused.statusCode).toBe(401);
-    expect(reused.json().code).toBe(1103);
-
     expect((await refreshGrant(auth.app, rotated.refresh_token)).statusCode).toBe(200);
+  });
+
+  it('revokes the whole family when a rotated refresh token is used again, and no other sign-in', async () => {
+    const first = (await passwordGrant(auth.app, 'alice', 'alice-secret')).json();
+    const other = (await passwordGrant(auth.app, 'alice', 'alice-secret')).json();
+    const rotated = (await refreshGrant(auth.app, first.refresh_token)).json();
+    const latest = (await refreshGrant(auth.app, rotated.refresh_token)).json();
+
+    // The first token again: copied, or stolen. It buys nothing, and its family's live token dies with it.
+    const reused = await refreshGrant(auth.app, first.refresh_token);
+    expect([reused.statusCode, reused.json().code]).toEqual([401, 1103]);
+    expect((await refreshGrant(auth.app, latest.refresh_token)).statusCode).toBe(401);
+    // Another sign-in of the same user is another family.
+    expect((await refreshGrant(auth.app, other.refresh_token)).statusCode).toBe(200);
   });
 
   it('lets exactly one of two concurrent uses of a refresh token win', async () => {
