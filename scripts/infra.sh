@@ -151,7 +151,10 @@ wait_until() {
 
 redis_ok() { # URL
   if command -v redis-cli > /dev/null; then
-    [ "$(timeout 3 redis-cli -u "$1" ping 2>/dev/null)" = PONG ]
+    # the password through the environment: a command line is visible to every local user
+    local pass=${1#*://}; pass=${pass%%@*}
+    case $1 in *@*) pass=${pass#*:} ;; *) pass='' ;; esac
+    [ "$(REDISCLI_AUTH="$(printf '%b' "${pass//%/\x}")" timeout 3 redis-cli -u "$(printf '%s' "$1" | sed -E 's#//[^@/]*@#//#')" ping 2>/dev/null)" = PONG ]
   else # without a client: a Redis answers PING with +PONG (or -NOAUTH when it wants a password)
     local hp=${1#*://}; hp=${hp##*@}; hp=${hp%%/*}
     local host=${hp%:*} port=6379
@@ -229,8 +232,10 @@ need_binaries() { # NAME... : install the Debian packages that are missing (the 
 start_redis() {
   local dir="$SK_DATA/redis"
   mkdir -p "$dir"
+  # The password in a file only its owner reads (a command line is visible to every local user).
+  (umask 077; printf 'requirepass %s\n' "$SK_INFRA_PASSWORD" > "$dir/auth.conf")
   spawn redis "$SK_REDIS_PORT" "$SK_LOGS/redis-$SK_REDIS_PORT.log" \
-    redis-server --bind 127.0.0.1 --port "$SK_REDIS_PORT" --dir "$dir" --appendonly yes --appendfsync everysec --save '' \
+    redis-server "$dir/auth.conf" --bind 127.0.0.1 --port "$SK_REDIS_PORT" --dir "$dir" --appendonly yes --appendfsync everysec --save '' \
     --maxmemory 2gb --maxmemory-policy noeviction \
     --auto-aof-rewrite-min-size 512mb --daemonize no --logfile '' --maxclients 10000
 }
@@ -289,6 +294,7 @@ private_ensure() {
   local name=$1 port=$2 check=$3 url=$4 pidf="$SK_RUN/$1-$2.pid"
   if pidfile_alive "$pidf"; then
     log "$name: reusing the private instance on port $port (pid $(pidfile_pid "$pidf"))"
+    check=private_ready # an instance started before it had a password gets it now
   elif "$check" "$url"; then
     log "$name: port $port already answers (not started by ./sk, so ./sk down leaves it alone); using it"
     return 0
@@ -298,9 +304,36 @@ private_ensure() {
     log "$name: starting a private instance on 127.0.0.1:$port (data in .data/$name)"
     "start_$name"
     SK_INFRA_STARTED+=("$pidf")
+    check=private_ready
   fi
   wait_until "$SK_WAIT_SECS" "$name on port $port" "$pidf" "$SK_LOGS/$name-$port.log" "$check" "$url" \
     || die "$name did not become ready on 127.0.0.1:$port"
+}
+
+# private_ready URL : the private instance at URL answers with its password, which it is given
+# first when it answers without one (MariaDB's fresh data directory; an instance of an earlier ./sk)
+private_ready() {
+  local url=$1 open
+  open=$(printf '%s' "$url" | sed -E 's#//([^:@/]*)(:[^@]*)?@#//\1@#; s#//@#//#')
+  case $url in
+    redis://*)
+      redis_ok "$url" && return 0
+      redis_ok "$open" || return 1
+      # commands on stdin: a command line is visible to every local user
+      printf 'CONFIG SET requirepass %s\n' "$SK_INFRA_PASSWORD" | REDISCLI_AUTH='' redis-cli -u "$open" > /dev/null ;;
+    mysql://*)
+      mysql_ok "$url" && return 0
+      mysql_ok "$open" || return 1
+      local client port=${url##*:}; port=${port%%/*}
+      client=$(command -v mariadb || command -v mysql)
+      # every root account of the fresh data directory (localhost, 127.0.0.1, ::1, the host name)
+      printf "SELECT CONCAT('ALTER USER ', QUOTE(user), '@', QUOTE(host), ' IDENTIFIED BY ', QUOTE('%s'), ';') FROM mysql.user WHERE user = 'root'" \
+        "$SK_INFRA_PASSWORD" | MYSQL_PWD='' "$client" --no-defaults --protocol=TCP -h 127.0.0.1 -P "$port" -u root -N \
+        | MYSQL_PWD='' "$client" --no-defaults --protocol=TCP -h 127.0.0.1 -P "$port" -u root ;;
+    *) return 0 ;;
+  esac
+  log "$(printf '%s' "$url" | cut -d: -f1): the private instance now asks for its password"
+  "${url%%:*}_ok" "$url"
 }
 
 # use_server VAR NAME CHECK MACHINE PRIVATE PORT : keep $VAR when it is set and CHECK answers; else
@@ -328,11 +361,17 @@ infra_ensure() {
   local test_mode="" redis_db=0 mysql_db=seckill
   if [ "${1:-}" = --test ]; then test_mode=1; redis_db=1; mysql_db=seckill_test; fi
   mkdir -p "$SK_RUN" "$SK_LOGS"
+  # The private Redis and MariaDB ask for a password of their own: any local user could otherwise
+  # queue a forged purchase on the relay or read the token signing key.
+  if [ ! -s "$SK_DATA/infra-password" ]; then
+    (umask 077; od -An -tx1 -N18 /dev/urandom | tr -d ' \n' > "$SK_DATA/infra-password")
+  fi
+  SK_INFRA_PASSWORD=$(cat "$SK_DATA/infra-password")
 
   use_server REDIS_URL redis redis_ok "${test_mode:+redis://127.0.0.1:6379/$redis_db}" \
-    "redis://127.0.0.1:$SK_REDIS_PORT/$redis_db" "$SK_REDIS_PORT"
+    "redis://:$SK_INFRA_PASSWORD@127.0.0.1:$SK_REDIS_PORT/$redis_db" "$SK_REDIS_PORT"
   use_server MYSQL_URL mysql mysql_ok "${test_mode:+mysql://root@127.0.0.1:3306/$mysql_db}" \
-    "mysql://root@127.0.0.1:$SK_MYSQL_PORT/$mysql_db" "$SK_MYSQL_PORT"
+    "mysql://root:$SK_INFRA_PASSWORD@127.0.0.1:$SK_MYSQL_PORT/$mysql_db" "$SK_MYSQL_PORT"
   use_server ZK_HOSTS zookeeper zk_ok "" "127.0.0.1:$SK_ZK_PORT" "$SK_ZK_PORT"
 
   export REDIS_URL MYSQL_URL ZK_HOSTS
