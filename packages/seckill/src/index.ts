@@ -31,6 +31,7 @@ export {
   type BlacklistKind,
   type BlacklistSource,
 } from './blacklist.js';
+export { Blacklist } from './blacklist-memory.js';
 export { BatchedCounts, type Tally } from './batched-counts.js';
 export { AnswerCounts } from './answer-counts.js';
 export { readSold, remainingOf } from './stock.js';

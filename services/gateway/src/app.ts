@@ -1,6 +1,7 @@
 import { SmoothWeightedBalancer, type Balancer, type Discovery } from '@sk/discovery';
 import { createService, type GatewaySeal, type SkFastify } from '@sk/http';
 import type { TokenChecker } from '@sk/identity';
+import type { Blacklist } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
 import { BreakerFactory, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
 import { nonCanonical, nonCanonicalError } from './canonical-path.js';
@@ -38,6 +39,8 @@ export interface GatewayDeps {
   killBatches?: boolean;
   /** Seals what the gateway forwards (from SK_SECRET): the services behind it take nothing else. */
   seal?: GatewaySeal;
+  /** A banned user's tokens stop at the edge (403/1109) once the ban is heard of; none checked when absent. */
+  blacklist?: Pick<Blacklist, 'blocks'>;
 }
 
 // How often the sold-out answers given from memory are summed up in the log.
@@ -77,6 +80,6 @@ export function buildApp(deps: GatewayDeps): SkFastify {
   });
   const killBatches = deps.killBatches ? new KillBatches((request) => forwarder.forward('sk-app', request)) : undefined;
   app.register(import('./pages.js'));
-  app.register(upstreamRoutes, { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches });
+  app.register(upstreamRoutes, { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches, blacklist: deps.blacklist });
   return app;
 }

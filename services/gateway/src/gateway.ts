@@ -5,7 +5,7 @@ import { createDiscovery } from '@sk/discovery';
 import { RemoteTokenChecker } from '@sk/identity';
 import { RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
 import { authTokenVerifier, serve } from '@sk/runtime';
-import { ActivityBook, AnswerCounts, SoldOutFollower, redisKeys } from '@sk/seckill';
+import { ActivityBook, AnswerCounts, Blacklist, SoldOutFollower, redisKeys } from '@sk/seckill';
 import { GatewaySeal, connectionMetrics, exitOnCrash } from '@sk/http';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
@@ -31,10 +31,12 @@ let soldOut: SoldOutShortcut | undefined;
 let soldOutFollower: SoldOutFollower | undefined;
 let answers: AnswerCounts | undefined;
 const keys = redisKeys(config.REDIS_PREFIX);
-const subscriber = config.SOLD_OUT_AT_GATEWAY === 'on' ? createBlockingRedis(config.REDIS_URL) : undefined;
+// Followed by the blacklist (a banned user's tokens stop at the edge) and, when on, the sold-out news.
+const subscriber = createBlockingRedis(config.REDIS_URL);
 const sharesLimits = limits?.rules.some((rule) => rule.shared) ?? false;
-const redis = subscriber || sharesLimits ? createRedis(config.REDIS_URL) : undefined;
-if (zk && subscriber && redis) {
+const redis = createRedis(config.REDIS_URL);
+const blacklist = new Blacklist(redis, subscriber, keys, { warn: (details, message) => app.log.warn(details, message) });
+if (zk && config.SOLD_OUT_AT_GATEWAY === 'on') {
   const book = new ActivityBook(zk, config.ZK_ROOT);
   await book.start();
   // Without it the gateway only forwards sold-out attempts to sk-app, which answers them itself.
@@ -78,22 +80,26 @@ const app = buildApp({
   bulkTimeoutMs: config.ADMIN_BULK_TIMEOUT_MS,
   logLevel: config.LOG_LEVEL,
   seal: new GatewaySeal(config.SK_SECRET),
+  blacklist,
   ...(soldOut ? { soldOut } : {}),
   ...(limits ? { limits } : {}),
-  ...(sharesLimits && redis ? { sharedLimits: { redis, prefix: keys.rateLimits } } : {}),
+  ...(sharesLimits ? { sharedLimits: { redis, prefix: keys.rateLimits } } : {}),
 });
 connectionMetrics(app.metrics, {
   ...(zk ? { zookeeper: () => zk.connected } : {}),
-  ...(redis ? { redis: () => isRedisReady(redis) } : {}),
+  redis: () => isRedisReady(redis),
 });
 app.addHook('onClose', async () => {
   soldOutFollower?.stop();
   answers?.stop();
   await answers?.flush();
-  subscriber?.disconnect();
-  redis?.disconnect();
+  blacklist.stop();
+  subscriber.disconnect();
+  redis.disconnect();
   authRpc?.close();
   zk?.close();
 });
 answers?.start();
+// In the background: a gateway serves while Redis is down, with the bans it last heard of.
+void blacklist.start().catch((err: unknown) => app.log.warn({ err }, 'blacklist not followed'));
 await serve('gateway', app, config, discovery, { clusterWorker: cluster.isWorker });

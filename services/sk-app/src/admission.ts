@@ -1,6 +1,6 @@
 import { Codes, SkError } from '@sk/http';
 import type { AutoBan } from './auto-ban.js';
-import type { Blacklist } from './blacklist.js';
+import type { Blacklist } from '@sk/seckill';
 import { clientIpOf, type RequestOrigin } from './client-ip.js';
 
 /** Who may attempt a purchase: neither the user nor the client IP blacklisted; attempts are counted for automatic bans. */

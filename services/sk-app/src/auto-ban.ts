@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { publishBlacklistChanges, type BlacklistChange, type BlacklistKind, type RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
 import { BatchedCounts, type Tally } from '@sk/seckill';
-import type { Blacklist } from './blacklist.js';
+import type { Blacklist } from '@sk/seckill';
 import { isLoopback } from './client-ip.js';
 
 export interface AutoBanOptions {

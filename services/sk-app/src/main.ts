@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
-import { ActivityBook, AnswerCounts, SoldOutFollower, redisKeys } from '@sk/seckill';
+import { ActivityBook, AnswerCounts, Blacklist, SoldOutFollower, redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
@@ -9,7 +9,6 @@ import { GatewaySeal, Registry, connectionMetrics, exitOnCrash } from '@sk/http'
 import { Admission } from './admission.js';
 import { buildApp } from './app.js';
 import { AutoBan } from './auto-ban.js';
-import { Blacklist } from './blacklist.js';
 import { relayMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 import { RelayClient } from './relay.js';

@@ -1,4 +1,4 @@
-import { AnswerCounts } from '@sk/seckill';
+import { AnswerCounts, Blacklist } from '@sk/seckill';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -10,7 +10,6 @@ import { activity, bookWith, publishActivities, until } from '../../../test/supp
 import { TokenMint } from '../../../test/support/tokens.js';
 import { Admission } from '../src/admission.js';
 import { buildApp } from '../src/app.js';
-import { Blacklist } from '../src/blacklist.js';
 import { RelayClient } from '../src/relay.js';
 import { Seckill } from '../src/seckill.js';
 import { SoldCounts } from '../src/sold-counts.js';

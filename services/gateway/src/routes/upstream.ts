@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity, TokenChecker } from '@sk/identity';
-import { Codes, envelope } from '@sk/http';
-import { KILL_AUTHORIZATION_MAX, KILL_BATCHED_BODY_MAX, canonicalIp } from '@sk/seckill';
+import { Codes, SkError, envelope } from '@sk/http';
+import { KILL_AUTHORIZATION_MAX, KILL_BATCHED_BODY_MAX, canonicalIp, type Blacklist } from '@sk/seckill';
 import { accessFor, identify } from '../identity.js';
 import type { RequestLimits } from '../limits.js';
 import type { SoldOutShortcut } from '../sold-out.js';
@@ -45,6 +45,8 @@ export interface UpstreamRoutesOptions {
   limits?: RequestLimits | undefined;
   /** Sends unsampled kills to sk-app in batches; one request each when absent. */
   killBatches?: KillBatches | undefined;
+  /** Refuses the tokens of banned users; none checked when absent. */
+  blacklist?: Pick<Blacklist, 'blocks'> | undefined;
 }
 
 // What a batched kill may carry (KILL_BATCH_PATH's schema); anything else goes alone, answered as ever.
@@ -54,7 +56,7 @@ const BATCHABLE_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
  * Checks rate limits and identity, then forwards. Bodies are not parsed here: they stay the client's bytes (any
  * content type, still within the 16 KiB limit) and the upstream validates them.
  */
-export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches }) => {
+export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches, blacklist }) => {
   app.removeAllContentTypeParsers();
   const keepBytes = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
   // JSON named as well: fastify remembers the parser of a named type, where it reads the catch-all's
@@ -71,6 +73,7 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
     const heldForAddress = limits?.beforeIdentity(path, clientIp);
     if (heldForAddress) await heldForAddress;
     const identity = await identify(verifier, accessFor(path), req);
+    if (identity && blacklist?.blocks('user', String(identity.userId))) throw new SkError(Codes.BLACKLISTED);
     const heldForUser = identity && limits?.forUser(path, identity.userId);
     if (heldForUser) await heldForUser;
     req.admitted = { path, clientIp, identity };

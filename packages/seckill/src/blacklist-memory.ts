@@ -1,5 +1,5 @@
 import { SerialRerun } from '@sk/concurrency';
-import type { FastifyBaseLogger } from 'fastify';
+import { subscribe, type Redis } from '@sk/storage';
 import {
   BLACKLIST_SOURCES,
   blacklistChangeSchema,
@@ -8,16 +8,16 @@ import {
   type BlacklistChange,
   type BlacklistEntry,
   type BlacklistKind,
-  type RedisKeys,
-} from '@sk/seckill';
-import { subscribe, type Redis } from '@sk/storage';
+} from './blacklist.js';
+import type { RedisKeys } from './keys.js';
 
 const RELOAD_RETRY_MS = 500;
 
 const entryKey = (source: string, kind: string, value: string) => `${source}:${kind}:${value}`;
 
 /**
- * The blacklists in this instance's memory, so `/sec/kill` checks them without I/O. Loaded in full
+ * The blacklists in this instance's memory, so a request is checked against them without I/O (sk-app's
+ * kills, the gateway's every authenticated request). Loaded in full
  * at start and after every reconnect of the subscriber (announcements may have been missed while
  * it was down), and kept current in between by sk-admin's and the auto-ban's announcements.
  */
@@ -35,7 +35,7 @@ export class Blacklist {
     private readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly keys: RedisKeys,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: { warn(details: object, message: string): void },
   ) {}
 
   get loaded(): boolean {
