@@ -4,7 +4,7 @@ import { StaticDiscovery } from './static.js';
 import type { Discovery } from './types.js';
 import { ZookeeperDiscovery } from './zookeeper.js';
 
-export { serviceInstanceSchema, type Discovery, type ServiceInstance, type Balancer } from './types.js';
+export { MAX_WEIGHT, serviceInstanceSchema, type Discovery, type ServiceInstance, type Balancer } from './types.js';
 export { ZookeeperDiscovery } from './zookeeper.js';
 export { StaticDiscovery } from './static.js';
 export { ConsulDiscovery, type ConsulDiscoveryOptions } from './consul.js';

@@ -1,12 +1,26 @@
 import { z } from 'zod';
 
+/**
+ * The most weight a registration is believed to claim: whoever writes to the registry picks its
+ * own, and one `auth` instance at weight 1e9 would get every login. Capped, it gets at most 100
+ * turns to each real instance's weight; keeping it out is the registry's job (no published Consul
+ * port). 100 still lets instances of very different sizes be weighted apart.
+ */
+export const MAX_WEIGHT = 100;
+
+/** An instance as read from the registry (Consul, ZooKeeper), its weight capped at MAX_WEIGHT. */
 export const serviceInstanceSchema = z.object({
   id: z.string().min(1),
   service: z.string().min(1),
   host: z.string().min(1),
   port: z.number().int().positive(),
   grpcPort: z.number().int().positive().optional(),
-  weight: z.number().int().positive().default(1),
+  weight: z
+    .number()
+    .int()
+    .positive()
+    .transform((weight) => Math.min(weight, MAX_WEIGHT))
+    .default(1),
 });
 export type ServiceInstance = z.output<typeof serviceInstanceSchema>;
 

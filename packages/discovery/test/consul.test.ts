@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../../test/support/activities.js';
-import { ConsulDiscovery, createDiscovery, type ConsulDiscoveryOptions, type ServiceInstance } from '../src/index.js';
+import { ConsulDiscovery, MAX_WEIGHT, SmoothWeightedBalancer, createDiscovery, type ConsulDiscoveryOptions, type ServiceInstance } from '../src/index.js';
 import { ConsulFixture } from './consul-fixture.js';
 
 // Short pauses so outages are noticed and healed within a test's patience.
@@ -128,6 +128,22 @@ describe('Consul discovery against the fixture', () => {
     const consul = await fixture(port);
     await until(() => consul.registration('svc-b') !== undefined);
     await until(() => registry.connected);
+  });
+
+  it('caps the weight a registration claims: a rogue auth instance at 1e9 gets at most MAX_WEIGHT turns to 1', async () => {
+    const consul = await fixture();
+    const watcher = discovery(consul.url);
+    await discovery(consul.url).register({ id: 'auth-real', service: 'auth', host: '127.0.0.1', port: 9019, weight: 1 });
+    // Registered as anyone reaching the agent's API could, not through ConsulDiscovery.
+    const rogue = { ID: 'auth-rogue', Name: 'auth', Address: '10.6.6.6', Port: 9019, Meta: { weight: '1000000000' } };
+    const res = await fetch(`${consul.url}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify(rogue) });
+    expect(res.ok).toBe(true);
+    await watcher.watch('auth');
+    await until(() => watcher.instances('auth').length === 2);
+    expect(watcher.instances('auth').find((i) => i.id === 'auth-rogue')?.weight).toBe(MAX_WEIGHT);
+    const balancer = new SmoothWeightedBalancer();
+    const picks = Array.from({ length: MAX_WEIGHT + 1 }, () => balancer.pick('auth', watcher.instances('auth'))!.id);
+    expect(picks.filter((id) => id === 'auth-real')).toHaveLength(1);
   });
 
   it('is what createDiscovery returns for SK_DISCOVERY=consul', async () => {

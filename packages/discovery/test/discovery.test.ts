@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZkSession } from '@sk/zookeeper';
+import { CreateMode, ZkSession } from '@sk/zookeeper';
 import { ZK_HOSTS, removeTree } from '../../../test/support/infra.js';
 import { until } from '../../../test/support/activities.js';
-import { SmoothWeightedBalancer, StaticDiscovery, ZookeeperDiscovery } from '../src/index.js';
+import { MAX_WEIGHT, SmoothWeightedBalancer, StaticDiscovery, ZookeeperDiscovery } from '../src/index.js';
 
 const root = `/skt/discovery-${process.pid}`;
 afterAll(() => removeTree(root));
@@ -36,6 +36,21 @@ describe('ZooKeeper discovery', () => {
     sessions[0]!.close();
     await watcher.close();
     watcherZk.close();
+  });
+
+  it('caps the weight a znode claims at MAX_WEIGHT', async () => {
+    const zk = new ZkSession({ hosts: ZK_HOSTS });
+    const watcher = new ZookeeperDiscovery(zk, root);
+    await zk.waitConnected();
+    await watcher.watch('auth');
+    // Written as anyone able to write under the root could, not through ZookeeperDiscovery.
+    await zk.mkdirp(`${root}/services/auth`);
+    const rogue = { id: 'auth-rogue', service: 'auth', host: '10.6.6.6', port: 9019, weight: 1e9 };
+    await zk.create(`${root}/services/auth/auth-rogue`, Buffer.from(JSON.stringify(rogue)), CreateMode.EPHEMERAL);
+    await until(() => watcher.instances('auth').length === 1);
+    expect(watcher.instances('auth')[0]!.weight).toBe(MAX_WEIGHT);
+    await watcher.close();
+    zk.close();
   });
 });
 

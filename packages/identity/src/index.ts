@@ -6,6 +6,7 @@ export {
   type Identity,
   type JwksSource,
   type TokenChecker,
+  type TokenVerifierOptions,
 } from './verifier.js';
 export { RemoteTokenChecker, type CheckedToken, type TokenCheck } from './remote.js';
 export { authenticate, authenticateBearer, bearerToken, requireRole } from './fastify.js';

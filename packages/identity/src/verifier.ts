@@ -1,6 +1,7 @@
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet } from 'jose';
+import { errors, jwtVerify, type JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { TokenCache, type TokenCacheOptions } from './cache.js';
+import { KnownKeys, type VerificationKeys } from './jwks.js';
 
 export const ISSUER = 'sk-auth';
 export const AUDIENCE = 'seckill';
@@ -26,24 +27,34 @@ export interface TokenChecker {
   verify(token: string): Promise<Identity | null>;
 }
 
+export interface TokenVerifierOptions extends TokenCacheOptions {
+  /**
+   * Whether keys fetched after the first set may join it (auth rotated its key). Only for a
+   * source the operator pinned: see KnownKeys. Off, the first set fetched is the one trusted.
+   */
+  acceptNewKeys?: boolean;
+}
+
 /** Tokens cannot be checked now (no keys, auth unreachable): a 503, not a 401. */
 export class AuthUnavailableError extends Error {}
 
 /**
- * Verifies auth's access tokens locally with its public keys (fetched once, refreshed when an
- * unknown key id shows up), and remembers verified tokens until they expire and refused ones
- * for a while, so the hot path costs one map lookup and no RPC.
+ * Verifies auth's access tokens locally with its public keys (fetched on first use, and again
+ * when an unknown key id shows up if new keys are accepted; see KnownKeys), and remembers
+ * verified tokens until they expire and refused ones for a while, so the hot path costs one map
+ * lookup and no RPC.
  */
 export class TokenVerifier implements TokenChecker {
-  private keys: ReturnType<typeof createLocalJWKSet> | null = null;
-  private fetching: Promise<void> | null = null;
+  private readonly keys: KnownKeys;
+  private fetching: Promise<boolean> | null = null;
   private lastFetch = 0;
   private readonly cache: TokenCache;
 
   constructor(
     private readonly source: JwksSource,
-    opts: TokenCacheOptions = {},
+    { acceptNewKeys = false, ...opts }: TokenVerifierOptions = {},
   ) {
+    this.keys = new KnownKeys(acceptNewKeys);
     this.cache = new TokenCache(opts);
   }
 
@@ -51,9 +62,11 @@ export class TokenVerifier implements TokenChecker {
   async verify(token: string): Promise<Identity | null> {
     const known = this.cache.get(token);
     if (known !== undefined) return known;
-    if (!this.keys) await this.refresh(true);
-    let result = await this.tryVerify(token);
-    if (result === 'unknown-key' && (await this.refresh(false))) result = await this.tryVerify(token);
+    if (!this.keys.verificationKeys) await this.refresh(true);
+    const keys = this.keys.verificationKeys;
+    if (!keys) throw new AuthUnavailableError('token keys unavailable: auth served no usable key');
+    let result = await this.tryVerify(token, keys);
+    if (result === 'unknown-key' && (await this.refresh(false))) result = await this.tryVerify(token, this.keys.verificationKeys!);
     // A key may still come, and a token not yet valid may become so: only those are asked again.
     if (result === 'unknown-key' || result === 'not-yet') return null;
     if (result === 'refused') {
@@ -64,9 +77,9 @@ export class TokenVerifier implements TokenChecker {
     return result.identity;
   }
 
-  private async tryVerify(token: string): Promise<{ identity: Identity; exp: number } | 'unknown-key' | 'not-yet' | 'refused'> {
+  private async tryVerify(token: string, keys: VerificationKeys): Promise<{ identity: Identity; exp: number } | 'unknown-key' | 'not-yet' | 'refused'> {
     try {
-      const { payload } = await jwtVerify(token, this.keys!, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] });
+      const { payload } = await jwtVerify(token, keys, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] });
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success) return 'refused';
       const { sub, username, roles, exp } = claims.data;
@@ -79,25 +92,24 @@ export class TokenVerifier implements TokenChecker {
     }
   }
 
-  /** Fetches the keys; `force` on first use, else at most every 5 s. True when new keys came. */
+  /** Fetches keys while they may still be added: `force` on first use, else at most every 5 s. True when a key was added. */
   private async refresh(force: boolean): Promise<boolean> {
-    const now = Date.now();
-    if (!force && now - this.lastFetch < 5_000) return false;
+    if (!this.keys.open) return false;
+    if (!force && Date.now() - this.lastFetch < 5_000) return false;
     if (!this.fetching) {
       this.fetching = this.source()
         .then((jwks) => {
-          this.keys = createLocalJWKSet(jwks);
           this.lastFetch = Date.now();
+          return this.keys.add(jwks);
         })
         .finally(() => {
           this.fetching = null;
         });
     }
     try {
-      await this.fetching;
-      return true;
+      return await this.fetching;
     } catch (err) {
-      if (this.keys) return false;
+      if (this.keys.verificationKeys) return false;
       throw new AuthUnavailableError(`token keys unavailable: ${(err as Error).message}`);
     }
   }

@@ -1,6 +1,6 @@
 import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AUDIENCE, ISSUER, RemoteTokenChecker, TokenVerifier, type Identity } from '../src/index.js';
+import { AUDIENCE, AuthUnavailableError, ISSUER, RemoteTokenChecker, TokenVerifier, type Identity } from '../src/index.js';
 import { TokenCache } from '../src/cache.js';
 
 type Key = Awaited<ReturnType<typeof generateKeyPair>> & { kid: string };
@@ -73,7 +73,7 @@ describe('TokenVerifier', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const [old, rotated] = [await key('k1'), await key('k2')];
     let served = [old];
-    const verifier = new TokenVerifier(async () => jwksOf(...served));
+    const verifier = new TokenVerifier(async () => jwksOf(...served), { acceptNewKeys: true });
     const early = await token(old, { expiresAt: seconds() + 600, notBefore: seconds() + 10 });
     expect(await verifier.verify(early)).toBeNull();
     const fresh = await token(rotated, { expiresAt: seconds() + 600 });
@@ -83,6 +83,69 @@ describe('TokenVerifier', () => {
     vi.setSystemTime(Date.now() + 11_000);
     expect(await verifier.verify(fresh)).toEqual(user7);
     expect(await verifier.verify(early)).toEqual(user7);
+  });
+});
+
+describe('TokenVerifier keys', () => {
+  /** A verifier fetching whatever `serve` returns when asked, on a fake clock so fetches 5 s apart can be made. */
+  function fetching(serve: () => Promise<JSONWebKeySet>, acceptNewKeys: boolean) {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const source = vi.fn(serve);
+    const later = () => vi.setSystemTime(Date.now() + 6_000);
+    return { source, later, verifier: new TokenVerifier(source, { acceptNewKeys }) };
+  }
+
+  it('never drops a known key because a later set lacks it, even from a source allowed to rotate', async () => {
+    const [k1, k2, k3] = [await key('k1'), await key('k2'), await key('k3')];
+    let served = [k1];
+    const { later, verifier } = fetching(async () => jwksOf(...served), true);
+    expect(await verifier.verify(await token(k1, { expiresAt: seconds() + 600 }))).toEqual(user7);
+    // An empty set, then one without k1: k1's new tokens still verify.
+    served = [];
+    later();
+    expect(await verifier.verify(await token(k2, { expiresAt: seconds() + 600 }))).toBeNull();
+    served = [k3];
+    later();
+    expect(await verifier.verify(await token(k3, { expiresAt: seconds() + 600 }))).toEqual(user7);
+    expect(await verifier.verify(await token(k1, { expiresAt: seconds() + 600, sub: '8' }))).toMatchObject({ userId: 8 });
+  });
+
+  it('never swaps a known key for another under the same id', async () => {
+    const [real, impostor, k2] = [await key('k1'), await key('k1'), await key('k2')];
+    let served = [real];
+    const { later, verifier } = fetching(async () => jwksOf(...served), true);
+    expect(await verifier.verify(await token(real, { expiresAt: seconds() + 600 }))).toEqual(user7);
+    // A token naming a new key makes the verifier fetch again, and the answer swaps k1.
+    served = [impostor, k2];
+    later();
+    expect(await verifier.verify(await token(k2, { expiresAt: seconds() + 600 }))).toEqual(user7);
+    expect(await verifier.verify(await token(impostor, { expiresAt: seconds() + 600, sub: '8' }))).toBeNull();
+    expect(await verifier.verify(await token(real, { expiresAt: seconds() + 600, sub: '9' }))).toMatchObject({ userId: 9 });
+  });
+
+  it('by default trusts the first set fetched: a key served later is not taken, nor asked for', async () => {
+    const [real, rogue] = [await key('k1'), await key('rogue')];
+    let served = [real];
+    const { source, later, verifier } = fetching(async () => jwksOf(...served), false);
+    expect(await verifier.verify(await token(real, { expiresAt: seconds() + 600 }))).toEqual(user7);
+    served = [real, rogue];
+    later();
+    expect(await verifier.verify(await token(rogue, { expiresAt: seconds() + 600, sub: '1' }))).toBeNull();
+    expect(source).toHaveBeenCalledTimes(1);
+  });
+
+  it('has no keys, and answers auth unavailable, until a set holds a usable one', async () => {
+    const ed25519 = await key('k1');
+    const rsa = { ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).publicKey)), kid: 'rsa' };
+    let served: JSONWebKeySet = { keys: [] };
+    const { verifier } = fetching(async () => served, false);
+    const t = await token(ed25519, { expiresAt: seconds() + 600 });
+    await expect(verifier.verify(t)).rejects.toBeInstanceOf(AuthUnavailableError);
+    served = { keys: [rsa, { kty: 'OKP', crv: 'Ed25519', x: 'no-kid' }] };
+    await expect(verifier.verify(t)).rejects.toBeInstanceOf(AuthUnavailableError);
+    // Only now is a set pinned: the one holding a key tokens can be checked with.
+    served = await jwksOf(ed25519);
+    expect(await verifier.verify(t)).toEqual(user7);
   });
 });
 
