@@ -58,6 +58,14 @@ describe('docker-compose.yml matches the code', () => {
     for (const [name, port] of Object.entries(SERVICES)) expect(scrape).toContain(`${name}:${port}`);
   });
 
+  it('runs in production mode, with no secret of its own written in the file', () => {
+    const text = JSON.stringify(compose);
+    for (const name of ['gateway', 'auth', 'sk-admin', 'sk-app', 'sk-core', 'sk-order']) {
+      expect(compose.services[name]!.environment, name).toMatchObject({ SK_ENV: 'production' });
+    }
+    expect(text).not.toMatch(/SK_SECRET:-[^}]|SK_ADMIN_PASSWORD:-[^}]|admin123|change-me/);
+  });
+
   it('bounds Redis memory and refuses writes past it rather than evict a sale\'s keys, as ./sk does', () => {
     const command = (compose.services.redis!.command as string[]).join(' ');
     expect(command).toMatch(/--maxmemory \d+[kmg]b/);
