@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Tracing } from '@sk/tracing';
 import pino from 'pino';
@@ -103,6 +105,9 @@ export function createService(opts: ServiceOptions): SkFastify {
     requestTimeout: CONNECTION_LIMITS.requestTimeoutMs,
     keepAliveTimeout: CONNECTION_LIMITS.keepAliveTimeoutMs,
     http: { headersTimeout: CONNECTION_LIMITS.headersTimeoutMs, connectionsCheckingInterval: CONNECTION_LIMITS.checkEveryMs },
+    // What node's HTTP parser refuses (a request line that is no request, headers over 16 KiB, a
+    // client too slow) is answered before any route or hook: in the envelope too.
+    clientErrorHandler: answerClientError,
     // The router's own refusals (a malformed percent-encoding in the path) in the envelope too.
     frameworkErrors: (err: FastifyError, _req: unknown, reply: FastifyReply) => {
       const answer = answerForError(err.code === 'FST_ERR_BAD_URL' ? SkError.invalid([{ field: 'path', message: err.message }]) : err);
@@ -187,6 +192,24 @@ export function answerForError(err: unknown): ErrorAnswer {
     return { status, body: envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'body', message: (err as Error).message }] }) };
   }
   return { status: 503, body: envelope(Codes.BUSY, {}, 'service busy, try again'), unexpected: true };
+}
+
+const PARSER_REFUSALS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: 'headers larger than 16 KiB',
+  ERR_HTTP_REQUEST_TIMEOUT: 'request not received in time',
+};
+
+/** fastify's clientErrorHandler: a request node's parser refused, answered 400/1101 (408 when it came too slowly), and the connection closed. */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message = PARSER_REFUSALS[err.code ?? ''] ?? 'not an HTTP request this server can read';
+  const body = JSON.stringify(envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'request', message }] }));
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  // Closed at once, as fastify's own handler does: a client too slow, or not speaking HTTP, gets no more time.
+  socket.destroy();
 }
 
 /** The fields a zod schema refused in a body, named as the error handler names them. */

@@ -1,5 +1,5 @@
 import { SmoothWeightedBalancer, type Balancer, type Discovery } from '@sk/discovery';
-import { createService, type GatewaySeal, type SkFastify } from '@sk/http';
+import { SkError, createService, type GatewaySeal, type SkFastify } from '@sk/http';
 import type { TokenChecker } from '@sk/identity';
 import type { Blacklist } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
@@ -8,7 +8,7 @@ import { nonCanonical, nonCanonicalError } from './canonical-path.js';
 import { RequestLimits, type LimitsConfig } from './limits.js';
 import type { Redis } from '@sk/storage';
 import { KillBatches } from './kill-batches.js';
-import { Forwarder, sendOver } from './proxy.js';
+import { Forwarder, MAX_CLIENT_HEADER_BYTES, headersTooLarge, sendOver } from './proxy.js';
 import type { SoldOutShortcut } from './sold-out.js';
 import { UPSTREAM_ROUTES, upstreamRoutes } from './routes/upstream.js';
 import { Upstreams } from './upstreams.js';
@@ -76,7 +76,8 @@ export function buildApp(deps: GatewayDeps): SkFastify {
   // Judged once, first: every rule after this sees the path the router and the upstream will.
   app.addHook('onRequest', (req, _reply, done) => {
     const reason = nonCanonical(req.url);
-    done(reason === undefined ? undefined : nonCanonicalError(reason));
+    if (reason !== undefined) return done(nonCanonicalError(reason));
+    done(headersTooLarge(req.raw.rawHeaders) ? SkError.invalid([{ field: 'headers', message: `larger than ${MAX_CLIENT_HEADER_BYTES} bytes` }]) : undefined);
   });
   const killBatches = deps.killBatches ? new KillBatches((request) => forwarder.forward('sk-app', request)) : undefined;
   app.register(import('./pages.js'));

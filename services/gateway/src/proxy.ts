@@ -37,6 +37,19 @@ const NOT_FORWARDED_DOWN = new Set([...HOP_BY_HOP, 'content-length']);
 // Identity headers are the gateway's to set: whatever a client sends under these names is dropped.
 const IDENTITY_PREFIXES = ['x-sk-', 'x-user-'];
 
+/**
+ * The most header bytes (names and values) a client may send: what the gateway adds (client
+ * address, identity, seal) must still fit under the upstreams' 16 KiB, whose parser would refuse it.
+ */
+export const MAX_CLIENT_HEADER_BYTES = 15 * 1024;
+
+/** Whether the raw headers (name, value, name, value…) are more than MAX_CLIENT_HEADER_BYTES. */
+export function headersTooLarge(rawHeaders: readonly string[]): boolean {
+  let bytes = 0;
+  for (const part of rawHeaders) bytes += part.length;
+  return bytes > MAX_CLIENT_HEADER_BYTES;
+}
+
 /** The client's headers fit for an upstream, plus the client address and verified identity the gateway vouches for. */
 export function upstreamRequestHeaders(client: IncomingHttpHeaders, context: { clientIp: string; identity?: Identity | undefined }): HeaderMap {
   const headers = copyHeaders(client, (name) => NOT_FORWARDED_UP.has(name) || IDENTITY_PREFIXES.some((p) => name.startsWith(p)));
