@@ -68,19 +68,20 @@ export class OrderService {
   /**
    * The caller's order. One made a moment ago may not be in MySQL yet (the writer runs behind the
    * sale by up to a second or two): the sale's own record of it is stored then, as the writer would.
+   * Only the caller's own: asking for another's order is a refusal, and a refusal stores nothing.
    */
   private async find(userId: number, orderId: string): Promise<Order> {
     const { store } = this.deps;
     let order = await store.get(orderId);
-    if (!order && (await this.storeFromSale(orderId))) order = await store.get(orderId);
+    if (!order && (await this.storeFromSale(userId, orderId))) order = await store.get(orderId);
     if (!order || order.user_id !== userId) throw notYours();
     return order;
   }
 
-  private async storeFromSale(orderId: string): Promise<boolean> {
+  private async storeFromSale(userId: number, orderId: string): Promise<boolean> {
     const raw = await this.deps.redis.hget(this.deps.keys.quals(activityOfOrder(orderId)), orderId);
     const record = raw === null ? undefined : parseJson(orderRecordSchema, raw);
-    if (record?.order_id !== orderId) return false;
+    if (record?.order_id !== orderId || record.user_id !== userId) return false;
     await this.deps.store.insert([record]);
     return true;
   }
