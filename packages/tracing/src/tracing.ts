@@ -121,10 +121,12 @@ export class Tracing {
         };
         req.trace = this.tracer.scoped(() => server.recordRequest(req.method, req.url, read));
       }
-      done();
+      // The hooks after this one (a gateway's token check, before the body is read) run in the request's scope.
+      if (req.trace) this.scope.run(req.trace, done);
+      else done();
     });
-    // The handler, and whatever it starts, runs in the request's scope (after body parsing, which
-    // happens outside it).
+    // The handler, and whatever it starts, runs in the request's scope too (body parsing, between
+    // the two, continues in the socket's).
     app.addHook('preHandler', (req, _reply, done) => (req.trace ? this.scope.run(req.trace, done) : done()));
     // Closed when the answer is handed over: a caller's span then always ends after this one.
     app.addHook('onSend', (req, reply, payload, done) => {
