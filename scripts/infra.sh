@@ -317,6 +317,7 @@ private_ready() {
   open=$(printf '%s' "$url" | sed -E 's#//([^:@/]*)(:[^@]*)?@#//\1@#; s#//@#//#')
   case $url in
     redis://*)
+      open=$(printf '%s' "$url" | sed -E 's#//[^@/]*@#//#')
       redis_ok "$url" && return 0
       redis_ok "$open" || return 1
       # commands on stdin: a command line is visible to every local user
@@ -369,7 +370,7 @@ infra_ensure() {
   SK_INFRA_PASSWORD=$(cat "$SK_DATA/infra-password")
 
   use_server REDIS_URL redis redis_ok "${test_mode:+redis://127.0.0.1:6379/$redis_db}" \
-    "redis://:$SK_INFRA_PASSWORD@127.0.0.1:$SK_REDIS_PORT/$redis_db" "$SK_REDIS_PORT"
+    "redis://default:$SK_INFRA_PASSWORD@127.0.0.1:$SK_REDIS_PORT/$redis_db" "$SK_REDIS_PORT"
   use_server MYSQL_URL mysql mysql_ok "${test_mode:+mysql://root@127.0.0.1:3306/$mysql_db}" \
     "mysql://root:$SK_INFRA_PASSWORD@127.0.0.1:$SK_MYSQL_PORT/$mysql_db" "$SK_MYSQL_PORT"
   use_server ZK_HOSTS zookeeper zk_ok "" "127.0.0.1:$SK_ZK_PORT" "$SK_ZK_PORT"

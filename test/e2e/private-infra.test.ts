@@ -29,7 +29,8 @@ async function ensure(): Promise<{ redisUrl: string; mysqlUrl: string }> {
   return { redisUrl, mysqlUrl };
 }
 
-const withoutPassword = (url: string) => url.replace(/\/\/([^:@/]*)(:[^@]*)?@/, '//$1@').replace('//@', '//');
+/** The URL with no password: Redis's with no credentials at all, MariaDB's with its user. */
+const withoutPassword = (url: string) => (url.startsWith('redis:') ? url.replace(/\/\/[^@/]*@/, '//') : url.replace(/:[^:@/]*@/, '@'));
 
 async function redisAnswers(url: string): Promise<string> {
   const redis = new Redis(url, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
