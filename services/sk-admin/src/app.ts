@@ -1,4 +1,4 @@
-import { createService, type SkFastify } from '@sk/http';
+import { Codes, SkError, createService, type SkFastify } from '@sk/http';
 import { requireRole, type TokenVerifier } from '@sk/identity';
 import { OrderStore, SaleRestorer } from '@sk/orders';
 import { redisKeys } from '@sk/seckill';
@@ -11,6 +11,7 @@ import { AuditLog } from './audit.js';
 import { BlacklistService } from './blacklist.js';
 import { ActivityMirror, MirrorReconciler } from './mirror.js';
 import { documentBearer, openApi } from './openapi.js';
+import type { OperatorCheck } from './operators.js';
 import { OrderListing } from './orders.js';
 import { ProductStore } from './products.js';
 import { referenceRoutes } from './reference-routes.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   tracing?: Tracing | undefined;
   /** A log line per answer (LOG_REQUESTS). */
   logRequests?: boolean;
+  /** Asks MySQL whether an admin token's user is still an operator; the token's word alone when absent (tests). */
+  operators?: OperatorCheck;
 }
 
 export function buildApp(deps: AppDeps): SkFastify {
@@ -78,6 +81,12 @@ export function buildApp(deps: AppDeps): SkFastify {
   app.register(async (admin) => {
     // onRequest: refused before the body is even read.
     admin.addHook('onRequest', requireRole(deps.verifier, 'admin'));
+    const { operators } = deps;
+    if (operators) {
+      admin.addHook('onRequest', async (req) => {
+        if (!(await operators.isOperator(req.identity!.userId))) throw new SkError(Codes.FORBIDDEN, 'no longer an operator');
+      });
+    }
     documentBearer(admin);
     await admin.register(productRoutes, { prefix: '/admin/products', products });
     await admin.register(activityRoutes, { prefix: '/admin/activities', activities, winners });

@@ -6,6 +6,7 @@ import { MIGRATIONS_DIR, MYSQL_TRACED_CALLS, createMysql, createRedis, isRedisRe
 import { createTracing } from '@sk/tracing';
 import { ZK_TRACED_CALLS, ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
+import { OperatorCheck } from './operators.js';
 import { configSchema } from './config.js';
 
 exitOnCrash('sk-admin');
@@ -35,6 +36,7 @@ const app = buildApp({
   logLevel: config.LOG_LEVEL,
   logRequests: config.LOG_REQUESTS,
   tracing,
+  operators: new OperatorCheck(mysql),
 });
 connectionMetrics(app.metrics, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
 app.addHook('onClose', async () => {

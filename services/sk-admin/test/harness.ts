@@ -6,6 +6,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { isolate, type Isolation } from '../../../test/support/infra.js';
 import { TokenMint } from '../../../test/support/tokens.js';
 import { buildApp } from '../src/app.js';
+import { OperatorCheck } from '../src/operators.js';
 
 /** Tokens for the admin API: an operator's, a shopper's, and a signer for others. */
 export async function testTokens() {
@@ -43,6 +44,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** The app's own reconciler period. */
   mirrorIntervalMs?: number;
+  /** Checks in MySQL that an admin token's user is still an operator (as main does); off, the token's word is enough. */
+  checkOperators?: boolean;
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -70,6 +73,7 @@ export async function startHarness(label: string, opts: HarnessOptions = {}) {
       mirrorIntervalMs,
       blacklistSyncMs: 200,
       logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...(opts.checkOperators ? { operators: new OperatorCheck(mysql) } : {}),
     });
   const app = appOn(appRedis, opts.mirrorIntervalMs ?? 200);
   await app.ready();

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { CreateMode, ZkSession } from '@sk/zookeeper';
+import { createMysql } from '@sk/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolate, type Isolation } from '../../../test/support/infra.js';
 import { freePort, startService, type RunningService } from '../../../test/support/processes.js';
@@ -29,6 +30,10 @@ describe('sk-admin process', () => {
     const instance = { id: 'auth-test', service: 'auth', host: '127.0.0.1', port: authPort, weight: 1 };
     await zk.create(`${authDir}/auth-test`, Buffer.from(JSON.stringify(instance)), CreateMode.EPHEMERAL);
     service = await startService('sk-admin', { ...iso.env, MIRROR_INTERVAL_MS: '200' });
+    // The admin token's user, an operator in the users table (sk-admin checks it there too).
+    const mysql = await createMysql(iso.mysqlUrl);
+    await mysql.query("INSERT INTO users (id, username, password_hash, roles) VALUES (1, 'admin', 'x', 'admin,user')");
+    await mysql.end();
   });
 
   afterAll(async () => {
