@@ -314,15 +314,15 @@ private_ensure() {
 # first when it answers without one (MariaDB's fresh data directory; an instance of an earlier ./sk)
 private_ready() {
   local url=$1 open
-  open=$(printf '%s' "$url" | sed -E 's#//([^:@/]*)(:[^@]*)?@#//\1@#; s#//@#//#')
   case $url in
     redis://*)
-      open=$(printf '%s' "$url" | sed -E 's#//[^@/]*@#//#')
+      open=$(printf '%s' "$url" | sed -E 's#//[^@/]*@#//#') # no credentials at all
       redis_ok "$url" && return 0
       redis_ok "$open" || return 1
       # commands on stdin: a command line is visible to every local user
       printf 'CONFIG SET requirepass %s\n' "$SK_INFRA_PASSWORD" | REDISCLI_AUTH='' redis-cli -u "$open" > /dev/null ;;
     mysql://*)
+      open=$(printf '%s' "$url" | sed -E 's#//([^:@/]*):[^@]*@#//\1@#') # the user, without its password
       mysql_ok "$url" && return 0
       mysql_ok "$open" || return 1
       local client port=${url##*:}; port=${port%%/*}

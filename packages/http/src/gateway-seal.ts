@@ -22,6 +22,11 @@ export interface SealedFields {
   userId?: string | string[] | undefined;
 }
 
+/** The fields a seal covers, of a request with these headers (as sent, or as received). */
+export function sealedFields(method: string, url: string, headers: Record<string, string | string[] | undefined>): SealedFields {
+  return { method, url, clientIp: headers[GATEWAY_HEADERS.clientIp], userId: headers[GATEWAY_HEADERS.userId] };
+}
+
 /**
  * The credential that makes the gateway the only public door: an HMAC over the request's method,
  * path and query, the client address and user the gateway vouches for, and the time, with a key

@@ -10,6 +10,7 @@ import {
   type BlacklistKind,
 } from './blacklist.js';
 import type { RedisKeys } from './keys.js';
+import { parseJson } from './parse-json.js';
 
 const RELOAD_RETRY_MS = 500;
 
@@ -102,12 +103,7 @@ export class Blacklist {
   };
 
   private readonly onMessage = (message: string) => {
-    let change;
-    try {
-      change = blacklistChangeSchema.safeParse(JSON.parse(message));
-    } catch {
-      return; // not ours
-    }
-    if (change.success) this.apply(change.data);
+    const change = parseJson(blacklistChangeSchema, message);
+    if (change) this.apply(change);
   };
 }

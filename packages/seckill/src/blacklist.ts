@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { Redis } from '@sk/storage';
 import { z } from 'zod';
 import type { RedisKeys } from './keys.js';
+import { parseJson } from './parse-json.js';
 
 /**
  * The one spelling of an address that lists, bans and lookups agree on: IPv4 peers may show as
@@ -40,7 +41,7 @@ export async function readBlacklist(redis: Redis, keys: RedisKeys): Promise<Blac
   const hashes = await Promise.all(lists.map(({ source, kind }) => redis.hgetall(keys.blacklist(source, kind))));
   return lists.flatMap(({ source, kind }, i) =>
     Object.entries(hashes[i] ?? {}).flatMap(([value, raw]) => {
-      const entry = parseEntry(raw);
+      const entry = parseJson(blacklistEntrySchema, raw);
       return entry ? [{ source, kind, value, entry }] : [];
     }),
   );
@@ -49,7 +50,7 @@ export async function readBlacklist(redis: Redis, keys: RedisKeys): Promise<Blac
 /** The entry `source` holds in Redis for the user or IP (expired or not), if any. */
 export async function readBlacklistEntry(redis: Redis, keys: RedisKeys, source: BlacklistSource, kind: BlacklistKind, value: string): Promise<BlacklistEntry | undefined> {
   const raw = await redis.hget(keys.blacklist(source, kind), value);
-  return raw === null ? undefined : parseEntry(raw);
+  return raw === null ? undefined : parseJson(blacklistEntrySchema, raw);
 }
 
 /** Writes the changes to the Redis hashes and announces each, in one MULTI (so no announcement precedes its write). */
@@ -63,13 +64,4 @@ export async function publishBlacklistChanges(redis: Redis, keys: RedisKeys, cha
     tx.publish(keys.blacklistChannel, JSON.stringify(change));
   }
   await tx.exec();
-}
-
-function parseEntry(raw: string): BlacklistEntry | undefined {
-  try {
-    const parsed = blacklistEntrySchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,7 +4,7 @@ import type { TokenChecker } from '@sk/identity';
 import type { Blacklist } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
 import { BreakerFactory, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
-import { nonCanonical, nonCanonicalError } from './canonical-path.js';
+import { nonCanonical } from './canonical-path.js';
 import { RequestLimits, type LimitsConfig } from './limits.js';
 import type { Redis } from '@sk/storage';
 import { KillBatches } from './kill-batches.js';
@@ -43,6 +43,8 @@ export interface GatewayDeps {
   blacklist?: Pick<Blacklist, 'blocks'>;
 }
 
+const HEADERS_TOO_LARGE = { field: 'headers', message: `larger than ${MAX_CLIENT_HEADER_BYTES} bytes` };
+
 // How often the sold-out answers given from memory are summed up in the log.
 const SOLD_OUT_REPORT_MS = 10_000;
 
@@ -76,8 +78,8 @@ export function buildApp(deps: GatewayDeps): SkFastify {
   // Judged once, first: every rule after this sees the path the router and the upstream will.
   app.addHook('onRequest', (req, _reply, done) => {
     const reason = nonCanonical(req.url);
-    if (reason !== undefined) return done(nonCanonicalError(reason));
-    done(headersTooLarge(req.raw.rawHeaders) ? SkError.invalid([{ field: 'headers', message: `larger than ${MAX_CLIENT_HEADER_BYTES} bytes` }]) : undefined);
+    const refused = reason !== undefined ? { field: 'path', message: reason } : headersTooLarge(req.raw.rawHeaders) ? HEADERS_TOO_LARGE : undefined;
+    done(refused && SkError.invalid([refused]));
   });
   const killBatches = deps.killBatches ? new KillBatches((request) => forwarder.forward('sk-app', request)) : undefined;
   app.register(import('./pages.js'));

@@ -1,5 +1,3 @@
-import { SkError } from '@sk/http';
-
 // Percent-encodings that spell a character a path can hold as it is (RFC 3986's unreserved ones),
 // a slash or a percent sign: another spelling of a path that its plain form reaches.
 const NEEDLESS_ESCAPE = /%(?:2[dDeEfF5]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/;
@@ -26,9 +24,4 @@ export function nonCanonical(target: string): string | undefined {
   if (DOT_SEGMENT.test(decoded)) return 'dot segment in path';
   if (/[\u0000-\u001f\u007f]/.test(decoded)) return 'control character in path';
   return undefined;
-}
-
-/** The 400/1101 for a non-canonical request target. */
-export function nonCanonicalError(reason: string): SkError {
-  return SkError.invalid([{ field: 'path', message: reason }]);
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
-import { Codes, GATEWAY_HEADERS, SkError, type GatewaySeal } from '@sk/http';
+import { Codes, GATEWAY_HEADERS, SkError, sealedFields, type GatewaySeal } from '@sk/http';
 import type { Identity } from '@sk/identity';
 import type { TraceContext, Tracing } from '@sk/tracing';
 import type { Upstream, Upstreams } from './upstreams.js';
@@ -175,7 +175,6 @@ export class Forwarder {
 }
 
 function sealed(seal: GatewaySeal, request: OutboundRequest): OutboundRequest {
-  const { headers } = request;
-  const fields = { method: request.method, url: request.url, clientIp: headers[GATEWAY_HEADERS.clientIp], userId: headers[GATEWAY_HEADERS.userId] };
-  return { ...request, headers: { ...headers, [GATEWAY_HEADERS.seal]: seal.seal(fields) } };
+  const { method, url, headers } = request;
+  return { ...request, headers: { ...headers, [GATEWAY_HEADERS.seal]: seal.seal(sealedFields(method, url, headers)) } };
 }

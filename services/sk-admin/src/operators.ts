@@ -1,8 +1,6 @@
 import type { Pool } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 
-const ADMIN_ROLE = 'admin';
-
 /**
  * Whether a user is an operator now, by the users table rather than by their token: a token names
  * its roles for its whole life, and an operator demoted (or removed) since must lose the admin API
@@ -19,8 +17,8 @@ export class OperatorCheck {
   async isOperator(userId: number, now = Date.now()): Promise<boolean> {
     const seen = this.known.get(userId);
     if (seen && seen.until > now) return seen.operator;
-    const [rows] = await this.mysql.query<RowDataPacket[]>('SELECT roles FROM users WHERE id = ?', [userId]);
-    const operator = rows.length > 0 && String(rows[0]!.roles).split(',').map((role) => role.trim()).includes(ADMIN_ROLE);
+    const [rows] = await this.mysql.query<RowDataPacket[]>("SELECT FIND_IN_SET('admin', roles) > 0 AS operator FROM users WHERE id = ?", [userId]);
+    const operator = rows[0]?.operator === 1;
     // Entries of users who stopped asking go with the next answer: the map holds the operators of the last second.
     for (const [id, entry] of this.known) if (entry.until <= now) this.known.delete(id);
     this.known.set(userId, { operator, until: now + this.keepMs });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { TurnBatch } from '@sk/concurrency';
 import { evalScript, isRedisReplyError, loadLua, popBatch, type Redis } from '@sk/storage';
-import { relayReplySchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
+import { parseJson, relayReplySchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
 import { fromB3, type CallSpan, type Tracing } from '@sk/tracing';
 
 export type RelayOutcome = RelayReply | { id: string; code: 1108 } | { id: string; code: 1001 };
@@ -166,21 +166,13 @@ export class RelayClient {
     while (this.running) {
       try {
         for (const raw of await popBatch(this.blocking, this.replyList, 1_000, 1)) {
-          const parsed = relayReplySchema.safeParse(safeJson(raw));
-          if (parsed.success) this.settle(parsed.data);
+          const reply = parseJson(relayReplySchema, raw);
+          if (reply) this.settle(reply);
         }
       } catch (err) {
         this.log.warn({ err }, 'reply pop failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-  }
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
   }
 }

@@ -2,7 +2,7 @@ import { errorCodes, type FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { KILL_BATCH_BODY_LIMIT, KILL_BATCH_PATH, killBatchSchema, type AnswerCounts, type KillBatch, type KillBatchAnswer } from '@sk/seckill';
 import { authenticate, authenticateBearer, type TokenVerifier } from '@sk/identity';
-import { Codes, GATEWAY_HEADERS, SkError, answerForError, bodyFieldErrors, envelope, type GatewaySeal, type SkPlugin } from '@sk/http';
+import { Codes, GATEWAY_HEADERS, SkError, answerForError, bodyFieldErrors, envelope, sealedFields, type GatewaySeal, type SkPlugin } from '@sk/http';
 import { b3Of } from '@sk/tracing';
 import type { Admission } from '../admission.js';
 import { originOf, type RequestOrigin } from '../client-ip.js';
@@ -37,9 +37,7 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
   const sealed = seal !== undefined;
   if (seal) {
     app.addHook('onRequest', (req, _reply, done) => {
-      const { headers } = req;
-      const fields = { method: req.method, url: req.url, clientIp: headers[GATEWAY_HEADERS.clientIp], userId: headers[GATEWAY_HEADERS.userId] };
-      done(seal.verify(fields, headers[GATEWAY_HEADERS.seal]) ? undefined : NOT_THROUGH_GATEWAY);
+      done(seal.verify(sealedFields(req.method, req.url, req.headers), req.headers[GATEWAY_HEADERS.seal]) ? undefined : NOT_THROUGH_GATEWAY);
     });
   }
   /** One purchase attempt, however it arrived: its success envelope, or the refusal thrown. */
