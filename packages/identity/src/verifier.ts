@@ -27,20 +27,12 @@ export interface TokenChecker {
   verify(token: string): Promise<Identity | null>;
 }
 
-export interface TokenVerifierOptions extends TokenCacheOptions {
-  /**
-   * Whether keys fetched after the first set may join it (auth rotated its key). Only for a
-   * source the operator pinned: see KnownKeys. Off, the first set fetched is the one trusted.
-   */
-  acceptNewKeys?: boolean;
-}
-
 /** Tokens cannot be checked now (no keys, auth unreachable): a 503, not a 401. */
 export class AuthUnavailableError extends Error {}
 
 /**
  * Verifies auth's access tokens locally with its public keys (fetched on first use, and again
- * when an unknown key id shows up if new keys are accepted; see KnownKeys), and remembers
+ * when a token names an unknown key, which joins only if a known key endorsed it; see KnownKeys), and remembers
  * verified tokens until they expire and refused ones for a while, so the hot path costs one map
  * lookup and no RPC.
  */
@@ -52,9 +44,9 @@ export class TokenVerifier implements TokenChecker {
 
   constructor(
     private readonly source: JwksSource,
-    { acceptNewKeys = false, ...opts }: TokenVerifierOptions = {},
+    opts: TokenCacheOptions = {},
   ) {
-    this.keys = new KnownKeys(acceptNewKeys);
+    this.keys = new KnownKeys();
     this.cache = new TokenCache(opts);
   }
 
@@ -92,9 +84,8 @@ export class TokenVerifier implements TokenChecker {
     }
   }
 
-  /** Fetches keys while they may still be added: `force` on first use, else at most every 5 s. True when a key was added. */
+  /** Fetches keys: `force` on first use, else at most every 5 s. True when a key was added. */
   private async refresh(force: boolean): Promise<boolean> {
-    if (!this.keys.open) return false;
     if (!force && Date.now() - this.lastFetch < 5_000) return false;
     if (!this.fetching) {
       this.fetching = this.source()

@@ -1,14 +1,14 @@
 import { createService, type SkFastify } from '@sk/http';
 import { MysqlProbe, type Pool } from '@sk/storage';
 import type { Tracing } from '@sk/tracing';
-import type { SigningKey } from './keys.js';
+import type { KeyRing } from './keys.js';
 import { oauthRoutes } from './routes/oauth.js';
 import type { TokenService } from './tokens.js';
 
 export interface AppDeps {
   pool: Pool;
   tokens: TokenService;
-  signingKey: SigningKey;
+  keys: KeyRing;
   logLevel?: string;
   /** Server spans when the service traces (ZIPKIN_URL). */
   tracing?: Tracing | undefined;
@@ -16,11 +16,11 @@ export interface AppDeps {
   logRequests?: boolean;
 }
 
-export function buildApp({ pool, tokens, signingKey, logLevel, tracing, logRequests }: AppDeps): SkFastify {
+export function buildApp({ pool, tokens, keys, logLevel, tracing, logRequests }: AppDeps): SkFastify {
   const mysql = new MysqlProbe(pool);
   const app = createService({ name: 'auth', logLevel, ready: () => mysql.healthy, tracing, logRequests });
   app.addHook('onReady', () => mysql.start());
   app.addHook('onClose', async () => mysql.stop());
-  app.register(oauthRoutes, { tokens, signingKey });
+  app.register(oauthRoutes, { tokens, keys });
   return app;
 }

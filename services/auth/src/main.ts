@@ -17,17 +17,18 @@ async function main(): Promise<void> {
   const tracing = createTracing({ serviceName: 'auth', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
   const mysql = await createMysql(config.MYSQL_URL);
   const pool = tracing ? tracing.instrument(mysql, 'mysql', MYSQL_TRACED_CALLS) : mysql;
-  const { tokens, signingKey, operator, demoted } = await prepareAuth(pool, config);
+  const { tokens, keys, operator, demoted } = await prepareAuth(pool, config);
   const app = buildApp({
     pool,
     tokens,
-    signingKey,
+    keys,
     logLevel: config.LOG_LEVEL,
     logRequests: config.LOG_REQUESTS,
     tracing,
   });
   app.log.info({ user: config.SK_ADMIN_USER, operator }, 'operator seeded');
   if (demoted.length > 0) app.log.warn({ users: demoted }, 'former operators lost the admin role');
+  const stopFollowingKeys = keys.follow((err) => app.log.warn({ err }, 'signing keys not reloaded'));
 
   const grpcServer = await startGrpcServer(tokens, config.HOST, config.GRPC_PORT, tracing);
   app.log.info({ grpcPort: grpcServer.port }, 'gRPC listening');
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     return zk;
   });
   app.addHook('onClose', async () => {
+    stopFollowingKeys();
     zk?.close();
     await grpcServer.close();
     await pool.end();

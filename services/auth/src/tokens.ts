@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AUDIENCE, ISSUER } from '@sk/identity';
 import { signKeyFor } from '@sk/seckill';
 import type { Pool } from '@sk/storage';
-import { ALGORITHM, type SigningKey } from './keys.js';
+import { ALGORITHM, type KeyRing } from './keys.js';
 import type { User, UserStore } from './users.js';
 
 export interface TokenSettings {
@@ -46,7 +46,7 @@ export class TokenService {
   constructor(
     private readonly pool: Pool,
     private readonly users: UserStore,
-    private readonly key: SigningKey,
+    private readonly keys: KeyRing,
     private readonly settings: TokenSettings,
   ) {}
 
@@ -107,7 +107,7 @@ export class TokenService {
   /** The claims of a valid access token signed by this suite; `null` for anything else. */
   async check(accessToken: string): Promise<AccessClaims | null> {
     try {
-      const { payload } = await jwtVerify(accessToken, this.key.publicKey, {
+      const { payload } = await jwtVerify(accessToken, ({ kid }) => this.publishedKey(kid), {
         issuer: ISSUER,
         audience: AUDIENCE,
         algorithms: [ALGORITHM],
@@ -122,16 +122,23 @@ export class TokenService {
     }
   }
 
+  private publishedKey(kid: string | undefined) {
+    const key = this.keys.published(kid);
+    if (!key) throw new errors.JWKSNoMatchingKey();
+    return key.publicKey;
+  }
+
   private async issue(user: User, refreshToken: string): Promise<IssuedTokens> {
     const now = Math.floor(Date.now() / 1000);
+    const key = this.keys.signing(now * 1000);
     const accessToken = await new SignJWT({ username: user.username, roles: user.roles })
-      .setProtectedHeader({ alg: ALGORITHM, kid: this.key.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
       .setSubject(String(user.id))
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt(now)
       .setExpirationTime(now + this.settings.accessTtlS)
-      .sign(this.key.privateKey);
+      .sign(key.privateKey);
     return {
       user,
       accessToken,

@@ -42,20 +42,20 @@ it('answers garbage, foreign and expired tokens as invalid', async () => {
   const now = Math.floor(Date.now() / 1000);
   const sign = (expiresAt: number) =>
     new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA', kid: auth.signingKey.kid })
+      .setProtectedHeader({ alg: 'EdDSA', kid: auth.keys.signing().kid })
       .setSubject('1')
       .setIssuer('sk-auth')
       .setAudience('seckill')
       .setIssuedAt(now - 3600)
       .setExpirationTime(expiresAt)
-      .sign(auth.signingKey.privateKey);
+      .sign(auth.keys.signing().privateKey);
   // same key, in the past: expired
   expect((await checkToken(client, await sign(now - 60))).valid).toBe(false);
   // same key, still valid: the control that shows the two cases above fail for the right reason
   expect((await checkToken(client, await sign(now + 60))).valid).toBe(true);
 
   const forged = await new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', kid: auth.signingKey.kid })
+    .setProtectedHeader({ alg: 'HS256', kid: auth.keys.signing().kid })
     .setSubject('1')
     .setIssuer('sk-auth')
     .setAudience('seckill')

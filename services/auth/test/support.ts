@@ -23,7 +23,7 @@ export async function startAuth(iso: Isolation, env: Record<string, string> = {}
   const config = loadConfig(configSchema, { ...iso.env, ...env });
   const pool = await createMysql(config.MYSQL_URL);
   const auth = await prepareAuth(pool, config);
-  const app = buildApp({ pool, tokens: auth.tokens, signingKey: auth.signingKey, logLevel: 'silent' });
+  const app = buildApp({ pool, tokens: auth.tokens, keys: auth.keys, logLevel: 'silent' });
   await app.ready();
   return {
     ...auth,

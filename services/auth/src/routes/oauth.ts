@@ -1,12 +1,12 @@
 import formbody from '@fastify/formbody';
 import { z } from 'zod';
 import { Codes, SkError, envelope, type SkFastify } from '@sk/http';
-import type { SigningKey } from '../keys.js';
+import type { KeyRing } from '../keys.js';
 import type { TokenService } from '../tokens.js';
 
 export interface OauthRoutesOptions {
   tokens: TokenService;
-  signingKey: SigningKey;
+  keys: KeyRing;
 }
 
 const refreshToken = z.string().min(1).max(512);
@@ -26,7 +26,7 @@ const tokenRequest = z.discriminatedUnion('grant_type', [
 const revokeRequest = z.object({ refresh_token: refreshToken });
 
 /** OAuth2 password and refresh grants (JSON or form-encoded), revocation, and the public keys. */
-export async function oauthRoutes(app: SkFastify, { tokens, signingKey }: OauthRoutesOptions): Promise<void> {
+export async function oauthRoutes(app: SkFastify, { tokens, keys }: OauthRoutesOptions): Promise<void> {
   await app.register(formbody);
 
   app.post('/oauth/token', { schema: { body: tokenRequest } }, async (req, reply) => {
@@ -60,5 +60,5 @@ export async function oauthRoutes(app: SkFastify, { tokens, signingKey }: OauthR
   });
 
   // A bare JWKS, not the envelope: it is read by JOSE libraries.
-  app.get('/oauth/jwks', async () => signingKey.jwks());
+  app.get('/oauth/jwks', async () => keys.jwks());
 }
