@@ -112,6 +112,34 @@ describe('blacklists', () => {
     await within(2_000, () => suite.kill(shopper, productId), (r) => r.body.code === 1002);
   });
 
+  it('deletes a user: their tokens stop at the gateway within 2 s, their refresh token and password are refused, and it is audited', async () => {
+    const username = `gone_${iso.name}`.slice(0, 64);
+    await suite.admin('POST', '/admin/users', { users: [{ username, password: 'pass123' }] });
+    const signIn = await suite.call('POST', '/oauth/token', { grant_type: 'password', username, password: 'pass123' });
+    const gone = { userId: Number(signIn.body.user_id), accessToken: String(signIn.body.access_token), signKey: String(signIn.body.sign_key) };
+    const { productId } = await suite.sale({ total: 10, buy_limit: 10 });
+    await suite.until(productId, 'on_sale');
+    expect((await suite.kill(gone, productId)).body.code).toBe(1002);
+
+    const deleted = await suite.admin('DELETE', `/admin/users/${gone.userId}`);
+    expect([deleted.status, deleted.body.result]).toEqual([200, { user_id: gone.userId, username, mirror: 'done' }]);
+    const refused = await within(2_000, () => suite.call('GET', '/orders', undefined, gone.accessToken), (r) => r.body.code === 1109);
+    expect(refused.status).toBe(403);
+    expect((await suite.kill(gone, productId)).body.code).toBe(1109);
+    const refresh = await suite.call('POST', '/oauth/token', { grant_type: 'refresh_token', refresh_token: signIn.body.refresh_token });
+    expect(refresh.status).toBe(401);
+    expect((await suite.call('POST', '/oauth/token', { grant_type: 'password', username, password: 'pass123' })).status).toBe(401);
+
+    const listed = await suite.admin('GET', '/admin/blacklist');
+    expect(listed.body.result).toMatchObject({ users: expect.arrayContaining([expect.objectContaining({ value: String(gone.userId), reason: 'user deleted' })]) });
+    const audit = await suite.admin('GET', '/admin/audit?limit=5');
+    expect(JSON.stringify(audit.body.result)).toContain(`"target":"user:${gone.userId}"`);
+    const again = await suite.admin('DELETE', `/admin/users/${gone.userId}`);
+    expect([again.status, again.body.code]).toEqual([404, 1003]);
+    const bad = await suite.admin('DELETE', '/admin/users/x1');
+    expect([bad.status, bad.body.code]).toEqual([400, 1101]);
+  });
+
   it('bans a user automatically above the request threshold, lists it, and lets it expire', async () => {
     const [brusher] = (await suite.shoppers(1, 'brush')) as [Shopper];
     const { productId } = await suite.sale({ total: 100, buy_limit: 1 });

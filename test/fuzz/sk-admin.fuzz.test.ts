@@ -99,6 +99,7 @@ function routes(): Route[] {
     { method: 'GET', path: '/admin/activities/:id/reconciliation', params: id },
     { method: 'POST', path: '/admin/activities/:id/reconciliation', params: id },
     { method: 'POST', path: '/admin/users', body: shaped({ users: fc.array(user, { maxLength: 2 }) }) },
+    { method: 'DELETE', path: '/admin/users/:user_id', params: { user_id: good.idText(ids.users) } },
     { method: 'GET', path: '/admin/blacklist' },
     { method: 'PUT', path: '/admin/blacklist/users/:user_id', params: { user_id: good.idText(ids.users) }, body: reason },
     { method: 'DELETE', path: '/admin/blacklist/users/:user_id', params: { user_id: good.idText(ids.users) } },

@@ -114,7 +114,9 @@ export const refundsPageAnswer = z.object({
   next_cursor: nextCursor,
 });
 
-export const createdUsersAnswer = z.array(z.object({ user_id: z.number().int(), username: z.string() }));
+const userAnswer = z.object({ user_id: z.number().int(), username: z.string() });
+export const createdUsersAnswer = z.array(userAnswer);
+export const deletedUserAnswer = userAnswer.extend({ mirror: mirrorState });
 
 const blacklistEntry = z.object({
   value: z.string(),

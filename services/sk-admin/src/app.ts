@@ -90,7 +90,7 @@ export function buildApp(deps: AppDeps): SkFastify {
     documentBearer(admin);
     await admin.register(productRoutes, { prefix: '/admin/products', products });
     await admin.register(activityRoutes, { prefix: '/admin/activities', activities, winners });
-    await admin.register(userRoutes, { prefix: '/admin/users', users });
+    await admin.register(userRoutes, { prefix: '/admin/users', users, blacklist });
     await admin.register(blacklistRoutes, { prefix: '/admin/blacklist', blacklist });
     await admin.register(auditRoutes, { prefix: '/admin/audit', audit });
     await admin.register(orderRoutes, { prefix: '/admin/orders', listing });

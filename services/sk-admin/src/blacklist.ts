@@ -78,6 +78,16 @@ const inForce = (value: string, { row, auto }: Held): BlacklistView | null =>
 const unavailable = () => new SkError(Codes.BUSY, 'blacklist store unavailable');
 const notListed = (kind: BlacklistKind, value: string) => new SkError(Codes.NOT_FOUND, `${kind} ${value} is not blacklisted`);
 
+/** Lists the user or IP as an operator's entry (again, with a new reason), in the caller's transaction. */
+export async function putOperatorEntry(tx: Tx, actor: Identity, kind: BlacklistKind, value: string, reason: string): Promise<void> {
+  await tx.query('INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)', [
+    kind,
+    value,
+    reason,
+    actor.username,
+  ]);
+}
+
 /**
  * Blacklists: operators' entries in MySQL (the truth), copied to Redis and announced so every
  * sk-app applies them within 2 s; automatic bans are sk-app's, in Redis, listed and removable here.
@@ -131,10 +141,7 @@ export class BlacklistService {
     return this.edits.run(async () => {
       const entry = await this.audit.change(actor, async (tx) => {
         const before = inForce(value, await this.held(tx, kind, value));
-        await tx.query(
-          'INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)',
-          [kind, value, reason, actor.username],
-        );
+        await putOperatorEntry(tx, actor, kind, value, reason);
         const after = operatorView((await this.operatorRow(tx, kind, value))!);
         return { result: after, audit: { action: 'blacklist.put', target: `${kind}:${value}`, before, after } };
       });
@@ -168,6 +175,18 @@ export class BlacklistService {
    */
   sync(): Promise<void> {
     return this.edits.run(() => this.repair());
+  }
+
+  /** `sync` now, for an entry another change committed (`putOperatorEntry`): `pending` when Redis could not take it yet. */
+  async announceCommitted(): Promise<MirrorState> {
+    if (!isRedisReady(this.redis)) return 'pending';
+    try {
+      await this.sync();
+      return 'done';
+    } catch (err) {
+      this.log.warn({ err }, 'blacklist change not announced yet');
+      return 'pending';
+    }
   }
 
   private async repair(): Promise<void> {

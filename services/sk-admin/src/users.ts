@@ -1,8 +1,10 @@
+import { Codes, SkError } from '@sk/http';
 import { hashPassword, type Identity } from '@sk/identity';
 import type { Pool, Tx } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import type { AuditLog } from './audit.js';
+import { putOperatorEntry } from './blacklist.js';
 
 const MAX_USERS_PER_REQUEST = 10_000;
 /** scrypt jobs in flight: one per libuv thread (default 4), so file and DNS work still get a turn. */
@@ -38,6 +40,13 @@ interface UserIdRow extends RowDataPacket {
   username: string;
 }
 
+interface UserRow extends UserIdRow {
+  roles: string;
+}
+
+/** The blacklist reason that keeps a deleted user's tokens out until they expire. */
+export const DELETED_USER_REASON = 'user deleted';
+
 /** Shopper accounts in MySQL, created in bulk. */
 export class UserStore {
   constructor(
@@ -67,6 +76,23 @@ export class UserStore {
         return { user_id: id, username };
       });
       return { result: answer, audit: { action: 'users.create', target: `users:${answer.length}`, before: null, after: answer } };
+    });
+  }
+
+  /**
+   * Deletes the user (their refresh tokens go with the row) and, in the same transaction, lists
+   * them on the operators' blacklist: the access tokens they still hold are refused at every
+   * gateway once it is announced (BlacklistService.announceCommitted), not only at their expiry.
+   * Their orders stay, as the record of what was sold. 404/1003 for a user that does not exist.
+   */
+  async delete(actor: Identity, userId: number): Promise<CreatedUser> {
+    return this.audit.change(actor, async (tx) => {
+      const [[user]] = await tx.query<UserRow[]>('SELECT id, username, roles FROM users WHERE id = ? FOR UPDATE', [userId]);
+      if (!user) throw new SkError(Codes.NOT_FOUND, `user ${userId} not found`);
+      await tx.query('DELETE FROM users WHERE id = ?', [userId]);
+      await putOperatorEntry(tx, actor, 'user', String(userId), DELETED_USER_REASON);
+      const deleted = { user_id: Number(user.id), username: user.username };
+      return { result: deleted, audit: { action: 'users.delete', target: `user:${userId}`, before: { ...deleted, roles: user.roles }, after: null } };
     });
   }
 }

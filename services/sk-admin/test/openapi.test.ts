@@ -32,6 +32,7 @@ const ADMIN_ROUTES = [
   ['get', '/admin/orders/'],
   ['get', '/admin/refunds/'],
   ['post', '/admin/users/'],
+  ['delete', '/admin/users/{user_id}'],
   ['get', '/admin/blacklist/'],
   ['put', '/admin/blacklist/users/{user_id}'],
   ['delete', '/admin/blacklist/users/{user_id}'],
