@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -23,12 +24,46 @@ export interface CheckTokenResponse {
   username: string;
   roles: string[];
   expires_at: number;
+  /** CheckAnswerSeal's MAC of this answer to this token. */
+  seal: string;
 }
 
-/** Auth's `CheckToken` through `client` (a client of `authServiceDefinition()`). */
-export function checkTokenOver(client: RpcClient): TokenCheck {
+/** An answer to CheckToken that no auth instance of this suite sealed: the caller must not believe it. */
+export class UnsealedAnswerError extends Error {}
+
+/**
+ * What makes a CheckToken answer auth's: an HMAC over the token and the answer, keyed from
+ * SK_SECRET. An instance that anyone registered as `auth` in discovery could otherwise answer
+ * "valid, admin" to any token a gateway in AUTH_MODE=rpc asks about.
+ */
+export class CheckAnswerSeal {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = createHmac('sha256', secret).update('sk:auth-check-answer').digest();
+  }
+
+  /** `answer` with its seal, for `token`. */
+  seal(token: string, answer: Omit<CheckTokenResponse, 'seal'>): CheckTokenResponse {
+    return { ...answer, seal: this.mac(token, answer).toString('base64url') };
+  }
+
+  verify(token: string, answer: CheckTokenResponse): boolean {
+    const given = Buffer.from(answer.seal, 'base64url');
+    const expected = this.mac(token, answer);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private mac(token: string, { valid, user_id, username, roles, expires_at }: Omit<CheckTokenResponse, 'seal'>): Buffer {
+    return createHmac('sha256', this.key).update(JSON.stringify([token, valid, user_id, username, roles, expires_at])).digest();
+  }
+}
+
+/** Auth's `CheckToken` through `client` (a client of `authServiceDefinition()`); an answer without auth's seal throws. */
+export function checkTokenOver(client: RpcClient, seal: CheckAnswerSeal): TokenCheck {
   return async (token) => {
     const res = await client.call<CheckTokenResponse>('CheckToken', { token });
+    if (!seal.verify(token, res)) throw new UnsealedAnswerError('CheckToken answer without auth\'s seal');
     if (!res.valid) return null;
     return { identity: { userId: res.user_id, username: res.username, roles: res.roles }, expiresAt: res.expires_at * 1000 };
   };

@@ -6,7 +6,7 @@ import { ZkSession } from '@sk/zookeeper';
 import { isolate, type Isolation } from '../../../test/support/infra.js';
 import { startService, type RunningService } from '../../../test/support/processes.js';
 import { until } from '../../../test/support/activities.js';
-import { RpcClient, RpcError, authServiceDefinition, checkTokenOver, type BreakerMaker, type RpcCall } from '../src/index.js';
+import { CheckAnswerSeal, RpcClient, RpcError, UnsealedAnswerError, authServiceDefinition, checkTokenOver, type BreakerMaker, type RpcCall } from '../src/index.js';
 
 // Two real auth processes, each serving CheckToken on its own gRPC port and registered with it in ZooKeeper.
 let iso: Isolation;
@@ -33,6 +33,7 @@ const breaker: BreakerMaker = (instance: ServiceInstance, action) => {
 
 beforeAll(async () => {
   iso = isolate('rpc_client');
+  seal = new CheckAnswerSeal(iso.env.SK_SECRET!);
   const env = { ...iso.env, GRPC_PORT: '0', SK_ADMIN_USER: 'admin', SK_ADMIN_PASSWORD: 'admin123' };
   // One after the other: the first one migrates the database.
   auths = [await startService('auth', env)];
@@ -65,7 +66,8 @@ afterAll(async () => {
   await iso?.cleanup();
 });
 
-const checkToken = () => checkTokenOver(client)(token);
+let seal: CheckAnswerSeal;
+const checkToken = () => checkTokenOver(client, seal)(token);
 
 describe('RpcClient against real auth instances', () => {
   it("answers CheckToken, balanced evenly over both instances' gRPC ports, each call traced", async () => {
@@ -77,7 +79,13 @@ describe('RpcClient against real auth instances', () => {
     expect([...calls.values()]).toEqual([5, 5]);
     expect(traced).toHaveLength(10);
     expect(traced[0]).toMatchObject({ service: 'auth', method: 'CheckToken' });
-    expect(await checkTokenOver(client)('not-a-token')).toBeNull();
+    expect(await checkTokenOver(client, seal)('not-a-token')).toBeNull();
+  });
+
+  it('believes no answer sealed with another secret: an instance anyone registered as auth cannot vouch for a token', async () => {
+    const stranger = new CheckAnswerSeal('not-the-suite-secret-at-all');
+    await expect(checkTokenOver(client, stranger)(token)).rejects.toBeInstanceOf(UnsealedAnswerError);
+    await expect(checkTokenOver(client, stranger)('not-a-token')).rejects.toBeInstanceOf(UnsealedAnswerError);
   });
 
   it('keeps answering on the survivor when one instance is killed, and opens the dead one’s breaker', async () => {

@@ -1,17 +1,23 @@
 import * as grpc from '@grpc/grpc-js';
-import { authServiceDefinition, type CheckTokenRequest, type CheckTokenResponse } from '@sk/rpc';
+import { authServiceDefinition, type CheckAnswerSeal, type CheckTokenRequest, type CheckTokenResponse } from '@sk/rpc';
 import type { Tracing } from '@sk/tracing';
 import type { TokenService } from './tokens.js';
 
-const INVALID: CheckTokenResponse = { valid: false, user_id: 0, username: '', roles: [], expires_at: 0 };
+const INVALID = { valid: false, user_id: 0, username: '', roles: [], expires_at: 0 };
 
 export interface GrpcServer {
   port: number;
   close(): Promise<void>;
 }
 
-/** Serves `sk.auth.AuthService` on `host:port` (port 0: an ephemeral one, reported back). */
-export async function startGrpcServer(tokens: Pick<TokenService, 'check'>, host: string, port: number, tracing?: Tracing): Promise<GrpcServer> {
+/** Serves `sk.auth.AuthService` on `host:port` (port 0: an ephemeral one, reported back), each answer sealed. */
+export async function startGrpcServer(
+  tokens: Pick<TokenService, 'check'>,
+  seal: CheckAnswerSeal,
+  host: string,
+  port: number,
+  tracing?: Tracing,
+): Promise<GrpcServer> {
   const server = new grpc.Server();
   server.addService(authServiceDefinition(), {
     CheckToken(
@@ -23,12 +29,10 @@ export async function startGrpcServer(tokens: Pick<TokenService, 'check'>, host:
       tokens.check(call.request.token).then(
         (claims) => {
           span?.finish({ valid: String(claims !== null) });
-          callback(
-            null,
-            claims
-              ? { valid: true, user_id: claims.userId, username: claims.username, roles: claims.roles, expires_at: claims.expiresAt }
-              : INVALID,
-          );
+          const answer = claims
+            ? { valid: true, user_id: claims.userId, username: claims.username, roles: claims.roles, expires_at: claims.expiresAt }
+            : INVALID;
+          callback(null, seal.seal(call.request.token, answer));
         },
         (err: Error) => {
           span?.finish({ error: err.message });

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { exitOnCrash } from '@sk/http';
+import { CheckAnswerSeal } from '@sk/rpc';
 import { serve } from '@sk/runtime';
 import { MYSQL_TRACED_CALLS, createMysql } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   if (demoted.length > 0) app.log.warn({ users: demoted }, 'former operators lost the admin role');
   const stopFollowingKeys = keys.follow((err) => app.log.warn({ err }, 'signing keys not reloaded'));
 
-  const grpcServer = await startGrpcServer(tokens, config.HOST, config.GRPC_PORT, tracing);
+  const grpcServer = await startGrpcServer(tokens, new CheckAnswerSeal(config.SK_SECRET), config.HOST, config.GRPC_PORT, tracing);
   app.log.info({ grpcPort: grpcServer.port }, 'gRPC listening');
   let zk: ZkSession | undefined;
   const discovery = createDiscovery(config, () => {

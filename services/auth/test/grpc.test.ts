@@ -1,17 +1,19 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CheckAnswerSeal } from '@sk/rpc';
 import { isolate } from '../../../test/support/infra.js';
 import { startGrpcServer, type GrpcServer } from '../src/grpc.js';
 import { authClient, checkToken, startAuth, type AuthClient, type AuthInstance } from './support.js';
 
 const iso = isolate('auth_grpc');
+const seal = new CheckAnswerSeal(iso.env.SK_SECRET!);
 let auth: AuthInstance;
 let server: GrpcServer;
 let client: AuthClient;
 
 beforeAll(async () => {
   auth = await startAuth(iso);
-  server = await startGrpcServer(auth.tokens, '127.0.0.1', 0);
+  server = await startGrpcServer(auth.tokens, seal, '127.0.0.1', 0);
   client = authClient(server.port);
 });
 
@@ -35,7 +37,9 @@ it('answers a valid token with its user', async () => {
 });
 
 it('answers garbage, foreign and expired tokens as invalid', async () => {
-  expect(await checkToken(client, 'not-a-token')).toEqual({ valid: false, user_id: 0, username: '', roles: [], expires_at: 0 });
+  const invalid = await checkToken(client, 'not-a-token');
+  expect(invalid).toEqual({ valid: false, user_id: 0, username: '', roles: [], expires_at: 0, seal: expect.any(String) });
+  expect(seal.verify('not-a-token', invalid)).toBe(true);
   expect((await checkToken(client, '')).valid).toBe(false);
 
   const claims = { username: 'admin', roles: ['admin'] };

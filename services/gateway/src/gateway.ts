@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { loadConfigOrExit } from '@sk/config';
 import { createDiscovery } from '@sk/discovery';
 import { RemoteTokenChecker } from '@sk/identity';
-import { RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
+import { CheckAnswerSeal, RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
 import { authTokenVerifier, serve } from '@sk/runtime';
 import { ActivityBook, AnswerCounts, Blacklist, SoldOutFollower, redisKeys } from '@sk/seckill';
 import { GatewaySeal, connectionMetrics, exitOnCrash } from '@sk/http';
@@ -61,7 +61,7 @@ const rpcTokenChecker = (breakers: BreakerFactory) => {
     ...(tracing ? { tracer: { trace: (call, send) => tracing.rpc(call, send) } } : {}),
   });
   void authRpc.watch().catch(() => {});
-  return new RemoteTokenChecker(checkTokenOver(authRpc));
+  return new RemoteTokenChecker(checkTokenOver(authRpc, new CheckAnswerSeal(config.SK_SECRET)));
 };
 
 const app = buildApp({
