@@ -2,11 +2,12 @@ import pino from 'pino';
 
 type Destination = ReturnType<typeof pino.destination>;
 
-/** Every LogBlocks made, for the one exit handler that writes out what they still hold. */
+/** Every LogBlocks made, for the one exit handler (installed with the first) that writes out what they still hold. */
 const made = new Set<LogBlocks>();
-process.on('exit', () => {
-  for (const blocks of made) blocks.flush();
-});
+function flushAtExit(blocks: LogBlocks): void {
+  if (made.size === 0) process.on('exit', () => made.forEach((b) => b.flush()));
+  made.add(blocks);
+}
 
 /**
  * A pino stream that writes log lines to a file descriptor in blocks: of `blockChars` or more, at
@@ -29,7 +30,7 @@ export class LogBlocks {
   ) {
     this.out = pino.destination({ dest: fd, sync: true });
     this.timer = setInterval(() => this.flush(), flushMs).unref();
-    made.add(this);
+    flushAtExit(this);
   }
 
   write(line: string): boolean {
