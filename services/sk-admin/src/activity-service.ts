@@ -4,9 +4,10 @@ import { heldCount, noOrders, type OrderCounts, type OrderStore, type SaleRestor
 import { readSold, remainingOf, type ActivityConfig, type RedisKeys } from '@sk/seckill';
 import { isRedisReady, type Redis } from '@sk/storage';
 import type { FastifyBaseLogger } from 'fastify';
-import { isMirrored, type ActivityChanges, type ActivityRecord, type ActivityStore, type NewActivity } from './activities.js';
-import type { AuditLog } from './audit.js';
-import type { MirrorReconciler, MirrorState } from './mirror.js';
+import type { MirrorReconciler, MirrorState } from './activity-mirror.js';
+import { isMirrored, type ActivityRecord, type ActivityStore } from './activity-store.js';
+import type { AuditLog } from './audit-log.js';
+import type { ActivityChanges, NewActivity } from './schemas/activities.js';
 
 /** An activity's state as MySQL holds it: what the audit log keeps of it. */
 function activityState(config: ActivityConfig) {

@@ -6,7 +6,7 @@ import { MIGRATIONS_DIR, MYSQL_TRACED_CALLS, createMysql, createRedis, isRedisRe
 import { createTracing } from '@sk/tracing';
 import { ZK_TRACED_CALLS, ZkSession } from '@sk/zookeeper';
 import { buildApp } from './app.js';
-import { OperatorCheck } from './operators.js';
+import { OperatorCheck } from './operator-check.js';
 import { configSchema } from './config.js';
 
 exitOnCrash('sk-admin');

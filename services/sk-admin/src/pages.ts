@@ -4,7 +4,8 @@ import { z } from 'zod';
 /**
  * Listings newest first, a page at a time, by keyset: each page starts right after the last row
  * of the one before (its time, then its id to break ties), so rows written meanwhile neither
- * shift a page nor repeat, and a deep page costs what the first does (no OFFSET).
+ * shift a page nor repeat, and a deep page costs what the first does (no OFFSET). The query
+ * fields that ask for a page are in schemas/fields.ts.
  */
 
 /** Where a page ended: the time and id of its last row. */
@@ -20,31 +21,17 @@ const keysetJson = z.tuple([z.number().int().min(0).max(LAST_MS), z.string().min
 /** The opaque `next_cursor`: the keyset as base64url JSON. */
 const encodeCursor = ({ at, id }: Keyset): string => Buffer.from(JSON.stringify([at.getTime(), id])).toString('base64url');
 
-function decodeCursor(text: string): Keyset | undefined {
+/** A `next_cursor` back to its keyset; undefined for anything this API did not answer. */
+export function decodeCursor(text: string): Keyset | undefined {
   const keyset = parseJson(keysetJson, Buffer.from(text, 'base64url').toString('utf8'));
   return keyset && { at: new Date(keyset[0]), id: keyset[1] };
 }
 
-/** `cursor` in a query string: a `next_cursor` this API answered, decoded; anything else is refused. */
-const cursorSchema = z
-  .string()
-  .max(200)
-  .regex(/^[A-Za-z0-9_-]+$/, 'a next_cursor as answered')
-  .meta({ description: 'the `next_cursor` of the page before' })
-  .transform((text, ctx) => {
-    const keyset = decodeCursor(text);
-    if (keyset) return keyset;
-    ctx.addIssue({ code: 'custom', message: 'a next_cursor as answered' });
-    return z.NEVER;
-  });
-
-/** The paging fields of a listing's query string. */
-export const pageQueryFields = {
-  limit: z.coerce.number().int().min(1).max(1_000).default(100),
-  cursor: cursorSchema.optional(),
-};
-export const pageQuerySchema = z.object(pageQueryFields);
-export type PageQuery = z.output<typeof pageQuerySchema>;
+/** What a listing asks for: how many rows, and after which (none for the first page). */
+export interface PageRequest {
+  limit: number;
+  cursor?: Keyset | undefined;
+}
 
 /** The conditions of a WHERE clause, with the values of their placeholders in order. */
 export interface Conditions {
@@ -56,7 +43,7 @@ export interface Conditions {
  * The end of a page's SELECT: WHERE (the conditions, and after the cursor), ORDER BY time and id
  * descending, and LIMIT one row more than the page holds, which tells whether another page follows.
  */
-export function newestFirst(time: string, id: string, { cursor, limit }: PageQuery, where: Conditions): { clause: string; values: unknown[] } {
+export function newestFirst(time: string, id: string, { cursor, limit }: PageRequest, where: Conditions): { clause: string; values: unknown[] } {
   const sql = [...where.sql];
   const values = [...where.values];
   if (cursor) {

@@ -1,8 +1,10 @@
 import { publishBlacklistChanges, redisKeys } from '@sk/seckill';
 import { createBlockingRedis } from '@sk/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../src/audit.js';
-import { BlacklistService } from '../src/blacklist.js';
+import { AuditLog } from '../src/audit-log.js';
+import { BlacklistService } from '../src/blacklist-service.js';
+import { BlacklistStore } from '../src/blacklist-store.js';
+import { UserStore } from '../src/user-store.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -59,7 +61,7 @@ describe('blacklist API', () => {
   });
 
   it('never lets a repair pass undo an edit it overlapped', async () => {
-    const service = new BlacklistService(h.mysql, new AuditLog(h.mysql), h.redis, keys(), h.app.log, 60_000);
+    const service = new BlacklistService(new BlacklistStore(h.mysql), new UserStore(h.mysql), new AuditLog(h.mysql), h.redis, keys(), h.app.log, 60_000);
     const operator = { userId: 1, username: 'admin', roles: ['admin'] };
     const copy = () => h.redis.hget(keys().blacklist('operator', 'ip'), '198.51.100.77');
     // Many passes around each edit, so some would read before it and write after it.

@@ -6,7 +6,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { isolate, type Isolation } from '../../../test/support/infra.js';
 import { TokenMint } from '../../../test/support/tokens.js';
 import { buildApp } from '../src/app.js';
-import { OperatorCheck } from '../src/operators.js';
+import { OperatorCheck } from '../src/operator-check.js';
 
 /** Tokens for the admin API: an operator's, a shopper's, and a signer for others. */
 export async function testTokens() {

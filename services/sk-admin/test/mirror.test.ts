@@ -1,7 +1,8 @@
 import { ZkSession } from '@sk/zookeeper';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ActivityStore, type ActivityChanges } from '../src/activities.js';
-import { ActivityMirror, MirrorError, MirrorReconciler } from '../src/mirror.js';
+import { ActivityMirror, MirrorError, MirrorReconciler } from '../src/activity-mirror.js';
+import { ActivityStore } from '../src/activity-store.js';
+import type { ActivityChanges } from '../src/schemas/activities.js';
 import { inTransaction } from '@sk/storage';
 import { eventually, startHarness, type Harness } from './harness.js';
 

@@ -1,10 +1,19 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
 import { z } from 'zod';
-import { activityAnswer, activityStatsAnswer, answers, liveActivityAnswer, reconciliationAnswer, winnersAnswer } from '../answers.js';
-import { activityChangesSchema, newActivitySchema } from '../activities.js';
 import type { ActivityService } from '../activity-service.js';
-import { idParamsSchema } from '../fields.js';
-import { winnersCsv, winnersQuerySchema, type WinnersReader } from '../winners.js';
+import {
+  activityAnswer,
+  activityChangesSchema,
+  activityStatsAnswer,
+  liveActivityAnswer,
+  newActivitySchema,
+  reconciliationAnswer,
+  winnersAnswer,
+  winnersQuerySchema,
+} from '../schemas/activities.js';
+import { answers } from '../schemas/envelope.js';
+import { idParamsSchema } from '../schemas/fields.js';
+import type { Winner, WinnersReader } from '../winners-reader.js';
 
 export async function activityRoutes(app: SkFastify, { activities, winners }: { activities: ActivityService; winners: WinnersReader }) {
   app.post('/', { schema: { body: newActivitySchema, response: answers(201, activityAnswer, [400]) } }, async (req, reply) => {
@@ -47,3 +56,10 @@ export async function activityRoutes(app: SkFastify, { activities, winners }: { 
 }
 
 const acceptsOnlyCsv = (accept = ''): boolean => accept.includes('text/csv') && !accept.includes('application/json');
+
+/** RFC 4180 CSV with a header line; usernames are quoted (they may hold `.`, `-`, `_` only, but stay safe). */
+function winnersCsv(winners: Winner[]): string {
+  const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
+  const lines = winners.map((w) => `${w.user_id},${w.username === null ? '' : quote(w.username)},${w.token_time},${w.order_id}`);
+  return ['user_id,username,token_time,order_id', ...lines].join('\r\n') + '\r\n';
+}

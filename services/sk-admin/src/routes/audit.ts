@@ -1,7 +1,9 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
-import { answers, auditAnswer } from '../answers.js';
-import { auditQuerySchema, type AuditLog } from '../audit.js';
+import type { AuditLog } from '../audit-log.js';
+import { auditAnswer, auditQuerySchema } from '../schemas/audit.js';
+import { answers } from '../schemas/envelope.js';
 
+// Straight to the log: listing it is a read of the table.
 export async function auditRoutes(app: SkFastify, { audit }: { audit: AuditLog }) {
   app.get('/', { schema: { querystring: auditQuerySchema, response: answers(200, auditAnswer, [400]) } }, async (req) => {
     const { limit, offset } = req.query;

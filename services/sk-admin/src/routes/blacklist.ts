@@ -1,8 +1,10 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
 import type { BlacklistKind } from '@sk/seckill';
 import type { FastifyRequest } from 'fastify';
-import { answers, bannedAnswer, blacklistAnswer, unbannedAnswer } from '../answers.js';
-import { banBodySchema, ipParamsSchema, userParamsSchema, type BlacklistService } from '../blacklist.js';
+import type { BlacklistService } from '../blacklist-service.js';
+import { banBodySchema, bannedAnswer, blacklistAnswer, ipParamsSchema, unbannedAnswer } from '../schemas/blacklist.js';
+import { answers } from '../schemas/envelope.js';
+import { userParamsSchema } from '../schemas/fields.js';
 
 export async function blacklistRoutes(app: SkFastify, { blacklist }: { blacklist: BlacklistService }) {
   const put = async (req: FastifyRequest, kind: BlacklistKind, value: string, reason = '') => {
@@ -16,10 +18,7 @@ export async function blacklistRoutes(app: SkFastify, { blacklist }: { blacklist
 
   app.get('/', { schema: { response: answers(200, blacklistAnswer) } }, async () => envelope(Codes.OK, { result: await blacklist.list() }));
 
-  app.put('/users/:user_id', { schema: { params: userParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400, 404]) } }, async (req) => {
-    await blacklist.requireUser(req.params.user_id);
-    return put(req, 'user', req.params.user_id, req.body?.reason);
-  });
+  app.put('/users/:user_id', { schema: { params: userParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400, 404]) } }, async (req) => put(req, 'user', req.params.user_id, req.body?.reason));
   app.delete('/users/:user_id', { schema: { params: userParamsSchema, response: answers(200, unbannedAnswer, [400, 404]) } }, async (req) => remove(req, 'user', req.params.user_id));
 
   app.put('/ips/:ip', { schema: { params: ipParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400]) } }, async (req) => put(req, 'ip', req.params.ip, req.body?.reason));

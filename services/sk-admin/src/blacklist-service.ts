@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Codes, SkError } from '@sk/http';
 import {
-  canonicalIp,
   isActiveEntry,
   publishBlacklistChanges,
   readBlacklist,
@@ -14,20 +13,11 @@ import {
 } from '@sk/seckill';
 import { OneAtATime } from '@sk/concurrency';
 import type { Identity } from '@sk/identity';
-import { isRedisReady, type Pool, type Redis, type Tx } from '@sk/storage';
-import type { RowDataPacket } from 'mysql2/promise';
-import { z } from 'zod';
-import type { AuditLog } from './audit.js';
-import type { MirrorState } from './mirror.js';
-
-export const userParamsSchema = z.object({
-  user_id: z.string().regex(/^[1-9]\d{0,14}$/, 'a positive integer id'),
-});
-export const ipParamsSchema = z.object({
-  ip: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }).transform(canonicalIp),
-});
-/** Optional: a PUT without a body lists with an empty reason. */
-export const banBodySchema = z.object({ reason: z.string().trim().max(200).default('') }).nullish();
+import { isRedisReady, type Redis, type Tx } from '@sk/storage';
+import type { AuditLog } from './audit-log.js';
+import type { BlacklistRow, BlacklistStore } from './blacklist-store.js';
+import type { MirrorState } from './activity-mirror.js';
+import type { UserStore } from './user-store.js';
 
 /** One entry as operators see it: an operator's (permanent) or an automatic ban (with its expiry). */
 export interface BlacklistView {
@@ -37,14 +27,6 @@ export interface BlacklistView {
   expires_at: string | null;
   created_by: string | null;
   created_at: string | null;
-}
-
-interface BlacklistRow extends RowDataPacket {
-  kind: BlacklistKind;
-  value: string;
-  reason: string;
-  created_by: string;
-  created_at: Date;
 }
 
 const operatorView = (row: BlacklistRow): BlacklistView => ({
@@ -78,16 +60,6 @@ const inForce = (value: string, { row, auto }: Held): BlacklistView | null =>
 const unavailable = () => new SkError(Codes.BUSY, 'blacklist store unavailable');
 const notListed = (kind: BlacklistKind, value: string) => new SkError(Codes.NOT_FOUND, `${kind} ${value} is not blacklisted`);
 
-/** Lists the user or IP as an operator's entry (again, with a new reason), in the caller's transaction. */
-export async function putOperatorEntry(tx: Tx, actor: Identity, kind: BlacklistKind, value: string, reason: string): Promise<void> {
-  await tx.query('INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)', [
-    kind,
-    value,
-    reason,
-    actor.username,
-  ]);
-}
-
 /**
  * Blacklists: operators' entries in MySQL (the truth), copied to Redis and announced so every
  * sk-app applies them within 2 s; automatic bans are sk-app's, in Redis, listed and removable here.
@@ -100,7 +72,8 @@ export class BlacklistService {
   private readonly edits = new OneAtATime();
 
   constructor(
-    private readonly mysql: Pool,
+    private readonly store: BlacklistStore,
+    private readonly users: UserStore,
     private readonly audit: AuditLog,
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -122,7 +95,7 @@ export class BlacklistService {
   }
 
   async list(): Promise<Record<'users' | 'ips', BlacklistView[]>> {
-    const [rows] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist ORDER BY kind, created_at, value');
+    const rows = await this.store.list();
     const auto = (await this.fromRedis(() => readBlacklist(this.redis, this.keys))).filter((c) => c.source === 'auto' && c.entry && isActiveEntry(c.entry, Date.now()));
     const of = (kind: BlacklistKind): BlacklistView[] => [
       ...rows.filter((r) => r.kind === kind).map(operatorView),
@@ -131,18 +104,17 @@ export class BlacklistService {
     return { users: of('user'), ips: of('ip') };
   }
 
-  async requireUser(userId: string): Promise<void> {
-    const [rows] = await this.mysql.query<RowDataPacket[]>('SELECT 1 FROM users WHERE id = ?', [userId]);
-    if (rows.length === 0) throw new SkError(Codes.NOT_FOUND, `user ${userId} not found`);
-  }
-
-  /** Lists the user or IP (again, with a new reason); `pending` when sk-app instances could not be told yet. */
-  ban(actor: Identity, kind: BlacklistKind, value: string, reason: string): Promise<{ entry: BlacklistView; mirror: MirrorState }> {
+  /**
+   * Lists the user (one that exists: 404/1003 otherwise) or IP (again, with a new reason);
+   * `pending` when sk-app instances could not be told yet.
+   */
+  async ban(actor: Identity, kind: BlacklistKind, value: string, reason: string): Promise<{ entry: BlacklistView; mirror: MirrorState }> {
+    if (kind === 'user') await this.users.require(Number(value));
     return this.edits.run(async () => {
       const entry = await this.audit.change(actor, async (tx) => {
         const before = inForce(value, await this.held(tx, kind, value));
-        await putOperatorEntry(tx, actor, kind, value, reason);
-        const after = operatorView((await this.operatorRow(tx, kind, value))!);
+        await this.store.put(tx, actor, kind, value, reason);
+        const after = operatorView((await this.store.find(tx, kind, value))!);
         return { result: after, audit: { action: 'blacklist.put', target: `${kind}:${value}`, before, after } };
       });
       const mirror = await this.announce([{ source: 'operator', kind, value, entry: { reason: entry.reason, expires_at: null } }]);
@@ -156,7 +128,7 @@ export class BlacklistService {
       await this.audit.change(actor, async (tx) => {
         const held = await this.held(tx, kind, value);
         if (!held.row && !held.auto) throw notListed(kind, value);
-        await tx.query('DELETE FROM blacklist WHERE kind = ? AND value = ?', [kind, value]);
+        await this.store.remove(tx, kind, value);
         return { result: undefined, audit: { action: 'blacklist.delete', target: `${kind}:${value}`, before: inForce(value, held), after: null } };
       });
       const mirror = await this.announce([
@@ -177,23 +149,16 @@ export class BlacklistService {
     return this.edits.run(() => this.repair());
   }
 
-  /** `sync` now, for an entry another change committed (`putOperatorEntry`): `pending` when Redis could not take it yet. */
-  async announceCommitted(): Promise<MirrorState> {
-    if (!isRedisReady(this.redis)) return 'pending';
-    try {
-      await this.sync();
-      return 'done';
-    } catch (err) {
-      this.log.warn({ err }, 'blacklist change not announced yet');
-      return 'pending';
-    }
+  /** `sync` now, for an entry another change committed (`BlacklistStore.put`): `pending` when Redis could not take it yet. */
+  announceCommitted(): Promise<MirrorState> {
+    return this.announced(() => this.sync());
   }
 
   private async repair(): Promise<void> {
     // Nothing to repair with, and edits must not wait behind it: Redis's 'ready' starts the next pass.
     if (!isRedisReady(this.redis)) return;
     const held = await readBlacklist(this.redis, this.keys);
-    const [rows] = await this.mysql.query<BlacklistRow[]>('SELECT * FROM blacklist');
+    const rows = await this.store.list();
     const wanted = new Map(rows.map((r) => [`${r.kind}:${r.value}`, r.reason]));
     const copies = new Map(held.filter((c) => c.source === 'operator').map((c) => [`${c.kind}:${c.value}`, c]));
     const changes: BlacklistChange[] = [];
@@ -218,20 +183,20 @@ export class BlacklistService {
    * automatic ban in Redis, if any (503 while Redis is down: it cannot be seen then).
    */
   private async held(tx: Tx, kind: BlacklistKind, value: string): Promise<Held> {
-    const row = await this.operatorRow(tx, kind, value, 'FOR UPDATE');
+    const row = await this.store.find(tx, kind, value, 'FOR UPDATE');
     if (row) return { row };
     return { auto: await this.fromRedis(() => readBlacklistEntry(this.redis, this.keys, 'auto', kind, value)) };
   }
 
-  private async operatorRow(db: Tx, kind: BlacklistKind, value: string, lock: 'FOR UPDATE' | '' = ''): Promise<BlacklistRow | undefined> {
-    const [[row]] = await db.query<BlacklistRow[]>(`SELECT * FROM blacklist WHERE kind = ? AND value = ? ${lock}`, [kind, value]);
-    return row;
+  private announce(changes: BlacklistChange[]): Promise<MirrorState> {
+    return this.announced(() => publishBlacklistChanges(this.redis, this.keys, changes));
   }
 
-  private async announce(changes: BlacklistChange[]): Promise<MirrorState> {
+  /** `done` once `publish` told the sk-app instances; `pending` (and logged) when Redis could not take it. */
+  private async announced(publish: () => Promise<void>): Promise<MirrorState> {
     if (!isRedisReady(this.redis)) return 'pending';
     try {
-      await publishBlacklistChanges(this.redis, this.keys, changes);
+      await publish();
       return 'done';
     } catch (err) {
       this.log.warn({ err }, 'blacklist change not announced yet');

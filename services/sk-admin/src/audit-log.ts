@@ -1,12 +1,6 @@
 import type { Identity } from '@sk/identity';
 import { inTransaction, type Pool, type Tx } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
-import { z } from 'zod';
-
-export const auditQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
-});
 
 export interface AuditEntry {
   id: number;

@@ -1,27 +1,11 @@
 import { Codes, envelope, type SkFastify } from '@sk/http';
 import { z } from 'zod';
-import { newActivitySchema, type NewActivity } from './activities.js';
-import type { ActivityService } from './activity-service.js';
-import { activityAnswer, answers, liveActivityAnswer, productAnswer } from './answers.js';
-import { nameSchema } from './fields.js';
-import type { ProductStore } from './products.js';
-
-/**
- * The Go reference's product body. Its `total` and `status` are not kept: stock belongs to
- * activities here, and products have no state.
- */
-const referenceProductSchema = z.object({ product_name: nameSchema });
-
-const { name: activityName, ...activityFields } = newActivitySchema.shape;
-
-/** The Go reference's activity body: `activity_name`, and `status` 0 (normal) or 1 (disabled). */
-const referenceActivitySchema = z
-  .object({ activity_name: activityName, ...activityFields, status: z.literal([0, 1], { error: '0 (normal) or 1 (disabled)' }).default(0) })
-  .transform(({ activity_name, status, ...fields }): NewActivity => ({
-    ...fields,
-    name: activity_name,
-    status: status === 1 ? 'disabled' : 'enabled',
-  }));
+import type { ActivityService } from '../activity-service.js';
+import type { ProductStore } from '../product-store.js';
+import { activityAnswer, liveActivityAnswer } from '../schemas/activities.js';
+import { answers } from '../schemas/envelope.js';
+import { productAnswer } from '../schemas/products.js';
+import { referenceActivitySchema, referenceProductSchema } from '../schemas/reference.js';
 
 /** The reference's routes on sk-admin's own port, mapped onto the same use cases as `/admin/*`. */
 export async function referenceRoutes(app: SkFastify, deps: { products: ProductStore; activities: ActivityService }) {

@@ -1,17 +1,8 @@
-import { ORDER_COLUMNS, ORDER_STATUSES, orderView, toOrder, type OrderRow, type OrderView } from '@sk/orders';
+import { ORDER_COLUMNS, orderView, toOrder, type OrderRow, type OrderView } from '@sk/orders';
 import type { Pool } from '@sk/storage';
 import type { RowDataPacket } from 'mysql2/promise';
-import { z } from 'zod';
-import { idTextSchema } from './fields.js';
-import { newestFirst, pageOf, pageQueryFields, type PageQuery } from './pages.js';
-
-export const ordersQuerySchema = z.object({
-  activity_id: idTextSchema.optional(),
-  status: z.enum(ORDER_STATUSES).optional(),
-  user_id: idTextSchema.optional(),
-  ...pageQueryFields,
-});
-export type OrdersQuery = z.output<typeof ordersQuerySchema>;
+import { newestFirst, pageOf, type PageRequest } from './pages.js';
+import type { OrdersQuery } from './schemas/orders.js';
 
 /** A payment that came for an order that could no longer take it: money to give back. */
 export interface RefundView {
@@ -40,7 +31,7 @@ export class OrderListing {
   }
 
   /** Payments kept as refunds due, with their orders. */
-  async refunds(query: PageQuery): Promise<{ refunds: RefundView[]; next_cursor: string | null }> {
+  async refunds(query: PageRequest): Promise<{ refunds: RefundView[]; next_cursor: string | null }> {
     const { clause, values } = newestFirst('p.received_at', 'p.payment_id', query, { sql: ["p.outcome = 'refund_due'"], values: [] });
     const [rows] = await this.mysql.query<RowDataPacket[]>(
       { sql: `SELECT p.*, o.* FROM payments p LEFT JOIN orders o ON o.order_id = p.order_id ${clause}`, nestTables: true },

@@ -2,7 +2,7 @@ import { SerialRerun } from '@sk/concurrency';
 import type { FastifyBaseLogger } from 'fastify';
 import { parseActivity, zkPaths, type ActivityConfig } from '@sk/seckill';
 import type { ZkSession } from '@sk/zookeeper';
-import type { ActivityStore } from './activities.js';
+import type { ActivityStore } from './activity-store.js';
 
 export type MirrorState = 'done' | 'pending';
 

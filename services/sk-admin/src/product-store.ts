@@ -1,7 +1,8 @@
+import { Codes, SkError } from '@sk/http';
 import type { Identity } from '@sk/identity';
 import type { Pool, Tx } from '@sk/storage';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { AuditLog } from './audit.js';
+import type { AuditLog } from './audit-log.js';
 
 export interface Product {
   product_id: number;
@@ -33,8 +34,10 @@ export class ProductStore {
     });
   }
 
-  get(id: number): Promise<Product | undefined> {
-    return selectProduct(this.mysql, id);
+  async require(id: number): Promise<Product> {
+    const product = await selectProduct(this.mysql, id);
+    if (!product) throw new SkError(Codes.NOT_FOUND, `product ${id} not found`);
+    return product;
   }
 
   async list(): Promise<Product[]> {
