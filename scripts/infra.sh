@@ -9,7 +9,9 @@
 # For each of REDIS_URL / MYSQL_URL / ZK_HOSTS: when set and reachable it is used as is; otherwise a
 # private instance is started on 127.0.0.1 with its data under .data/ (or one still running from an
 # earlier start is reused). With --test the machine's own Redis (6379) and MariaDB (3306) are also
-# acceptable before starting private ones.
+# acceptable before starting private ones. With the private ZooKeeper (not for --test), ZK_AUTH is
+# `sk:<the private instances' password>`: the services make the znodes under their root that
+# identity's alone; with another ZooKeeper it is whatever the environment says (none when unset).
 #
 # Every process ./sk starts has a pid file .data/run/<name>-<port>.pid holding "<pid> <start time>";
 # the start time (from /proc) guards against acting on a recycled pid. A service instance's pid file
@@ -25,6 +27,7 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 SK_REDIS_PORT=16379
 SK_MYSQL_PORT=13306
 SK_ZK_PORT=12181
+SK_ZK_USER=sk   # the digest identity the services take on the private ZooKeeper (ZK_AUTH)
 SK_INFRA_NAMES=(redis mysql zookeeper)
 
 SK_WAIT_SECS="${SK_WAIT_SECS:-60}"
@@ -257,10 +260,22 @@ start_mysql() {
     --innodb-buffer-pool-size=128M --max-connections=1000
 }
 
+# zk_digest USER:PASSWORD on stdin -> USER:base64(SHA-1(USER:PASSWORD)), ZooKeeper's digest identity
+zk_digest() {
+  local credentials hex
+  IFS= read -r credentials
+  hex=$(printf '%s' "$credentials" | sha1sum)
+  printf '%s:%s\n' "${credentials%%:*}" "$(printf '%b' "$(printf '%s' "${hex%% *}" | sed 's/../\\x&/g')" | base64)"
+}
+
 start_zookeeper() {
   local dir="$SK_DATA/zookeeper" cp="$SK_DATA/zookeeper/conf" j
   mkdir -p "$dir/conf"
-  cat > "$dir/conf/zoo.cfg" <<EOF
+  # The services' identity may do anything whatever a node's ACL says, so they can always take
+  # back their root (a key ZooKeeper does not know becomes a system property: zookeeper.<key>).
+  # In a file only its owner reads: a command line is visible to every local user.
+  (umask 077; rm -f "$dir/conf/zoo.cfg"; cat > "$dir/conf/zoo.cfg") <<EOF
+DigestAuthenticationProvider.superDigest=$(printf '%s:%s\n' "$SK_ZK_USER" "$SK_INFRA_PASSWORD" | zk_digest)
 tickTime=2000
 dataDir=$dir
 clientPort=$SK_ZK_PORT
@@ -357,7 +372,7 @@ use_server() {
   fi
 }
 
-# infra_ensure [--test] : set and export REDIS_URL, MYSQL_URL, ZK_HOSTS
+# infra_ensure [--test] : set and export REDIS_URL, MYSQL_URL, ZK_HOSTS, ZK_AUTH
 infra_ensure() {
   local test_mode="" redis_db=0 mysql_db=seckill
   if [ "${1:-}" = --test ]; then test_mode=1; redis_db=1; mysql_db=seckill_test; fi
@@ -374,8 +389,16 @@ infra_ensure() {
   use_server MYSQL_URL mysql mysql_ok "${test_mode:+mysql://root@127.0.0.1:3306/$mysql_db}" \
     "mysql://root:$SK_INFRA_PASSWORD@127.0.0.1:$SK_MYSQL_PORT/$mysql_db" "$SK_MYSQL_PORT"
   use_server ZK_HOSTS zookeeper zk_ok "" "127.0.0.1:$SK_ZK_PORT" "$SK_ZK_PORT"
+  # The private ZooKeeper's root is the services' alone (any local user could otherwise register
+  # an instance of their own in discovery or rewrite an activity); the tests' roots stay open.
+  if [ -n "$test_mode" ]; then
+    ZK_AUTH=''
+  elif [ "$ZK_HOSTS" = "127.0.0.1:$SK_ZK_PORT" ]; then
+    ZK_AUTH="$SK_ZK_USER:$SK_INFRA_PASSWORD"
+  fi
+  ZK_AUTH=${ZK_AUTH:-}
 
-  export REDIS_URL MYSQL_URL ZK_HOSTS
+  export REDIS_URL MYSQL_URL ZK_HOSTS ZK_AUTH
 }
 
 infra_pidfiles() { local n; for n in "${SK_INFRA_NAMES[@]}"; do live_pidfiles "$n"; done; }
@@ -387,7 +410,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-}" in
     start)
       infra_ensure "${2:-}"
-      printf 'export REDIS_URL=%q\nexport MYSQL_URL=%q\nexport ZK_HOSTS=%q\n' "$REDIS_URL" "$MYSQL_URL" "$ZK_HOSTS"
+      printf 'export REDIS_URL=%q\nexport MYSQL_URL=%q\nexport ZK_HOSTS=%q\nexport ZK_AUTH=%q\n' "$REDIS_URL" "$MYSQL_URL" "$ZK_HOSTS" "$ZK_AUTH"
       ;;
     stop)
       mapfile -t files < <(infra_pidfiles)

@@ -63,7 +63,9 @@ describe('docker-compose.yml matches the code', () => {
     for (const name of ['gateway', 'auth', 'sk-admin', 'sk-app', 'sk-core', 'sk-order']) {
       expect(compose.services[name]!.environment, name).toMatchObject({ SK_ENV: 'production' });
     }
-    expect(text).not.toMatch(/SK_SECRET:-[^}]|SK_ADMIN_PASSWORD:-[^}]|admin123|change-me/);
+    expect(text).not.toMatch(/SK_SECRET:-[^}]|SK_ADMIN_PASSWORD:-[^}]|ZK_AUTH:-[^}]|admin123|change-me/);
+    // Every service reads ZooKeeper's credentials from the operator's environment too.
+    for (const name of Object.keys(SERVICES)) expect(compose.services[name]!.environment?.ZK_AUTH, name).toBe('${ZK_AUTH:-}');
   });
 
   it('bounds Redis memory and refuses writes past it rather than evict a sale\'s keys, as ./sk does', () => {

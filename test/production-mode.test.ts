@@ -20,7 +20,7 @@ const SERVICES: [string, z.ZodObject][] = [
   ['sk-order', skOrder],
 ];
 const BUILT_IN_SECRET = 'dev-secret-change-me-in-production';
-const OWN_SECRETS = { SK_SECRET: 'a-secret-of-our-own-0123456789', SK_ADMIN_PASSWORD: 'a-password-of-our-own' };
+const OWN_SECRETS = { SK_SECRET: 'a-secret-of-our-own-0123456789', SK_ADMIN_PASSWORD: 'a-password-of-our-own', ZK_AUTH: 'sk:a-zk-password-of-our-own' };
 const refused = (name: string) => `${name}: must be set to a value of your own in production (SK_ENV=production)`;
 
 /** The issues loadConfig names for `env`; none when it loads. */
@@ -43,6 +43,15 @@ describe.each(SERVICES)('%s', (_name, schema) => {
     expect(issuesOf(schema, { ...OWN_SECRETS, SK_ENV: 'production', SK_SECRET: '' })).toEqual([expect.stringMatching(/^SK_SECRET: Too small/)]);
   });
 
+  it('refuses ZK_AUTH unset or empty in production, and one that is not user:password anywhere', () => {
+    for (const ZK_AUTH of [undefined, '']) {
+      expect(issuesOf(schema, { ...OWN_SECRETS, SK_ENV: 'production', ZK_AUTH })).toContain(refused('ZK_AUTH'));
+    }
+    for (const ZK_AUTH of ['no-password', ':no-user', 'sk:with space', '  ']) {
+      expect(issuesOf(schema, { ...OWN_SECRETS, ZK_AUTH })).toEqual([expect.stringMatching(/^ZK_AUTH: user:password/)]);
+    }
+  });
+
   it('starts in production with secrets of its own', () => {
     expect(issuesOf(schema, { ...OWN_SECRETS, SK_ENV: 'production' })).toEqual([]);
   });
@@ -51,6 +60,8 @@ describe.each(SERVICES)('%s', (_name, schema) => {
     for (const env of [{}, { SK_ENV: 'development' }]) {
       expect(loadConfig(schema, env)).toMatchObject({ SK_ENV: 'development', SK_SECRET: BUILT_IN_SECRET });
     }
+    // Empty as ./sk passes it for a ZooKeeper of the user's that asks for no credentials: none.
+    for (const env of [{}, { ZK_AUTH: '' }]) expect(loadConfig(schema, env).ZK_AUTH).toBeUndefined();
   });
 });
 
@@ -76,7 +87,7 @@ describe('loadConfig', () => {
 
   it('says everything wrong in one line', () => {
     expect(() => loadConfig(auth, { SK_ENV: 'production', PORT: 'x' })).toThrow(
-      `invalid configuration: PORT: Invalid input: expected number, received NaN; ${refused('SK_SECRET')}; ${refused('SK_ADMIN_PASSWORD')}`,
+      `invalid configuration: PORT: Invalid input: expected number, received NaN; ${refused('SK_SECRET')}; ${refused('ZK_AUTH')}; ${refused('SK_ADMIN_PASSWORD')}`,
     );
   });
 });
@@ -85,7 +96,7 @@ describe('a service process in production', () => {
   it.each(SERVICES.map(([name]) => name))('%s exits 1 with one line naming the secret left unset', (name) => {
     const run = spawnSync(process.execPath, [`services/${name}/dist/main.js`], {
       cwd: ROOT,
-      env: { SK_ENV: 'production', ...(name === 'auth' ? { SK_ADMIN_PASSWORD: OWN_SECRETS.SK_ADMIN_PASSWORD } : {}) },
+      env: { SK_ENV: 'production', ZK_AUTH: OWN_SECRETS.ZK_AUTH, ...(name === 'auth' ? { SK_ADMIN_PASSWORD: OWN_SECRETS.SK_ADMIN_PASSWORD } : {}) },
       encoding: 'utf8',
       timeout: 20_000,
     });

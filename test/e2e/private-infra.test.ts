@@ -1,25 +1,26 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { Exception, ZkSession, isCode } from '@sk/zookeeper';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/processes.js';
 
-// The private Redis and MariaDB that ./sk starts (scripts/infra.sh), in a root of this test's own
-// on ports of its own; the ZooKeeper the tests already run is reused, not started.
+// The private Redis, MariaDB and ZooKeeper that ./sk starts (scripts/infra.sh), in a root of this
+// test's own on ports of its own; but for the ZooKeeper test, the one the tests already run is reused.
 const INFRA = fileURLToPath(new URL('../../scripts/infra.sh', import.meta.url));
 const run = promisify(execFile);
 let root: string;
-let ports: { redis: number; mysql: number };
+let ports: { redis: number; mysql: number; zookeeper: number };
 
-/** Runs `script` in bash with infra.sh loaded for the test's root and ports. */
-function infra(script: string) {
-  const prelude = `set -euo pipefail; SK_ROOT=${root}; source ${INFRA}; SK_REDIS_PORT=${ports.redis}; SK_MYSQL_PORT=${ports.mysql};`;
-  return run('bash', ['-c', `${prelude} ${script}`], { env: { PATH: process.env.PATH, ZK_HOSTS: process.env.ZK_HOSTS ?? '127.0.0.1:12181' }, timeout: 120_000 });
+/** Runs `script` in bash with infra.sh loaded for the test's root and ports, ZK_HOSTS the tests' unless `env` says otherwise. */
+function infra(script: string, env: Record<string, string> = { ZK_HOSTS: process.env.ZK_HOSTS ?? '127.0.0.1:12181' }) {
+  const prelude = `set -euo pipefail; SK_ROOT=${root}; source ${INFRA}; SK_REDIS_PORT=${ports.redis}; SK_MYSQL_PORT=${ports.mysql}; SK_ZK_PORT=${ports.zookeeper};`;
+  return run('bash', ['-c', `${prelude} ${script}`], { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 });
 }
 
 /** The URLs infra_ensure settles on. */
@@ -58,7 +59,7 @@ async function mysqlAnswers(url: string): Promise<string> {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'sk-infra-'));
-  ports = { redis: await freePort(), mysql: await freePort() };
+  ports = { redis: await freePort(), mysql: await freePort(), zookeeper: await freePort() };
 });
 
 afterAll(async () => {
@@ -82,5 +83,41 @@ describe('the private Redis and MariaDB', () => {
     expect(again).toEqual(first);
     expect(await redisAnswers(withoutPassword(again.redisUrl))).toMatch(/NOAUTH/);
     expect(await mysqlAnswers(again.mysqlUrl)).toBe('ok');
+  }, 180_000);
+});
+
+describe('the private ZooKeeper', () => {
+  it('gives the services ZK_AUTH with the private password, an identity it lets take back a root someone else took', async () => {
+    const { stdout } = await infra('infra_ensure; printf "%s\\n%s\\n" "$ZK_HOSTS" "$ZK_AUTH"', {});
+    const [hosts, credentials] = stdout.trim().split('\n') as [string, string];
+    const password = await readFile(join(root, '.data/infra-password'), 'utf8');
+    expect([hosts, credentials]).toEqual([`127.0.0.1:${ports.zookeeper}`, `sk:${password}`]);
+    // The server's copy of the identity: in a file only its owner reads, never on its command line.
+    const config = join(root, '.data/zookeeper/conf/zoo.cfg');
+    expect((await stat(config)).mode & 0o077).toBe(0);
+    const superDigest = /^DigestAuthenticationProvider\.superDigest=(.+)$/m.exec(await readFile(config, 'utf8'))?.[1];
+    expect(superDigest).toMatch(/^sk:[A-Za-z0-9+/]{27}=$/);
+    const [pid] = (await readFile(join(root, `.data/run/zookeeper-${ports.zookeeper}.pid`), 'utf8')).split(' ');
+    const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    expect(commandLine).toContain('QuorumPeerMain');
+    for (const secret of [password, superDigest!]) expect(commandLine).not.toContain(secret);
+
+    // Someone took the root, and a node under it, for an identity of their own before the suite came.
+    const intruder = new ZkSession({ hosts, auth: { credentials: 'intruder:pw', root: '/seckill' } });
+    const sessions = [intruder];
+    try {
+      await intruder.waitConnected();
+      await intruder.mkdirp('/seckill/activities');
+      await intruder.create('/seckill/activities/1', Buffer.from('{}'));
+      const suite = new ZkSession({ hosts, auth: { credentials, root: '/seckill' } });
+      sessions.push(suite);
+      await suite.waitConnected();
+      const refused = (attempt: Promise<unknown>) => attempt.then(() => false, (err: unknown) => isCode(err, Exception.NO_AUTH));
+      expect(await refused(intruder.getData('/seckill/activities/1'))).toBe(true);
+      expect(await refused(intruder.create('/seckill/activities/2', Buffer.from('{}')))).toBe(true);
+      expect(await suite.getChildren('/seckill/activities')).toEqual(['1']);
+    } finally {
+      for (const session of sessions) session.close();
+    }
   }, 180_000);
 });

@@ -80,8 +80,9 @@ async function deleteKeys(prefix: string): Promise<void> {
   }
 }
 
-export async function removeTree(root: string): Promise<void> {
-  const zk = new ZkSession({ hosts: ZK_HOSTS });
+/** Removes `root` and everything under it; `credentials` for a tree locked to them (ZK_AUTH). */
+export async function removeTree(root: string, credentials?: string): Promise<void> {
+  const zk = new ZkSession({ hosts: ZK_HOSTS, ...(credentials ? { auth: { credentials, root } } : {}) });
   try {
     await zk.waitConnected(5_000);
     const remove = async (path: string): Promise<void> => {

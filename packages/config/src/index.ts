@@ -7,12 +7,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** Settings that are secrets, each with the built-in default that lets a checkout run as it is. */
-const secrets = z.registry<{ builtIn: string }>();
+/** Settings that are secrets, each with the built-in default (if any) that lets a checkout run as it is. */
+const secrets = z.registry<{ builtIn?: string }>();
 
 /** A secret whose built-in default serves development; production (SK_ENV=production) refuses it unset or left at that default. */
 export function secret(schema: z.ZodString, builtIn: string) {
   return schema.default(builtIn).register(secrets, { builtIn });
+}
+
+/** A secret that development may leave unset (or empty); production refuses it unset. */
+export function optionalSecret(schema: z.ZodString) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema.optional()).register(secrets, {});
 }
 
 const PRODUCTION_SECRET = 'must be set to a value of your own in production (SK_ENV=production)';
@@ -87,6 +92,9 @@ export const zookeeperEnv = {
   ZK_HOSTS: z.string().min(1).default('127.0.0.1:2181'),
   ZK_ROOT: z.string().regex(/^\/[\w\-/]*[\w-]$/, 'an absolute znode path').default('/seckill'),
   ZK_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
+  // "user:password" (digest scheme): the services authenticate with it and ZK_ROOT's tree is theirs
+  // alone. Printable ASCII: ZooKeeper hashes the bytes of its platform's charset.
+  ZK_AUTH: optionalSecret(z.string().regex(/^[!-9;-~]+:[!-~]+$/, 'user:password, printable ASCII without spaces')),
 };
 
 export const discoveryEnv = {

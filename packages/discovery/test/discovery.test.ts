@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CreateMode, ZkSession } from '@sk/zookeeper';
+import { CreateMode, Exception, ZkSession, isCode } from '@sk/zookeeper';
 import { ZK_HOSTS, removeTree } from '../../../test/support/infra.js';
 import { until } from '../../../test/support/activities.js';
 import { MAX_WEIGHT, SmoothWeightedBalancer, StaticDiscovery, ZookeeperDiscovery } from '../src/index.js';
@@ -51,6 +52,37 @@ describe('ZooKeeper discovery', () => {
     expect(watcher.instances('auth')[0]!.weight).toBe(MAX_WEIGHT);
     await watcher.close();
     zk.close();
+  });
+});
+
+describe('ZooKeeper discovery with credentials (ZK_AUTH)', () => {
+  const lockedRoot = `${root}-locked`;
+  const credentials = `sk:${randomBytes(12).toString('hex')}`;
+  afterAll(() => removeTree(lockedRoot, credentials));
+
+  it('registers and watches as before, while a client without them can neither register nor see an instance', async () => {
+    const auth = { credentials, root: lockedRoot };
+    const [watcherZk, registryZk, intruderZk] = [new ZkSession({ hosts: ZK_HOSTS, auth }), new ZkSession({ hosts: ZK_HOSTS, auth }), new ZkSession({ hosts: ZK_HOSTS })];
+    await Promise.all([watcherZk, registryZk, intruderZk].map((zk) => zk.waitConnected()));
+    const watcher = new ZookeeperDiscovery(watcherZk, lockedRoot);
+    await watcher.watch('auth');
+    const registry = new ZookeeperDiscovery(registryZk, lockedRoot);
+    await registry.register({ id: 'auth-1', service: 'auth', host: '127.0.0.1', port: 9019, weight: 1 });
+    await until(() => watcher.instances('auth').length === 1);
+
+    const intruder = new ZookeeperDiscovery(intruderZk, lockedRoot);
+    const refused = await intruder.register({ id: 'auth-rogue', service: 'auth', host: '10.6.6.6', port: 9019, weight: 1 }).then(
+      () => 'registered',
+      (err: unknown) => (isCode(err, Exception.NO_AUTH) ? 'NO_AUTH' : String(err)),
+    );
+    expect(refused).toBe('NO_AUTH');
+    expect(await intruderZk.getChildren(`${lockedRoot}/services/auth`).catch((err: unknown) => isCode(err, Exception.NO_AUTH))).toBe(true);
+    expect(watcher.instances('auth').map((i) => i.id)).toEqual(['auth-1']);
+
+    await registry.close();
+    await until(() => watcher.instances('auth').length === 0);
+    await Promise.all([watcher.close(), intruder.close()]);
+    for (const zk of [watcherZk, registryZk, intruderZk]) zk.close();
   });
 });
 

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   app.log.info({ grpcPort: grpcServer.port }, 'gRPC listening');
   let zk: ZkSession | undefined;
   const discovery = createDiscovery(config, () => {
-    zk = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+    zk = ZkSession.fromConfig(config);
     return zk;
   });
   app.addHook('onClose', async () => {

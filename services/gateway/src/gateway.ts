@@ -23,7 +23,7 @@ const limits = config.RATE_LIMITS === 'on' ? loadLimits(config.GATEWAY_LIMITS_FI
 
 // ZooKeeper serves discovery (in zookeeper mode) and the activities the sold-out shortcut needs.
 const needsZk = config.SK_DISCOVERY === 'zookeeper' || config.SOLD_OUT_AT_GATEWAY === 'on';
-const zk = needsZk ? new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS }) : undefined;
+const zk = needsZk ? ZkSession.fromConfig(config) : undefined;
 const discovery = createDiscovery(config, () => zk!);
 await zk?.waitConnected();
 

@@ -31,7 +31,7 @@ export async function runWorkers(config: GatewayConfig): Promise<void> {
   const balancer = new ConnectionBalancer((err, message) => log.warn({ err }, message));
   serveClusterMetrics(() => balancer.serving);
 
-  const zk = config.SK_DISCOVERY === 'zookeeper' ? new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS }) : undefined;
+  const zk = config.SK_DISCOVERY === 'zookeeper' ? ZkSession.fromConfig(config) : undefined;
   const discovery = createDiscovery(config, () => zk!);
 
   let stopping = false;

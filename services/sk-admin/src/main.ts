@@ -16,7 +16,7 @@ const tracing = createTracing({ serviceName: 'sk-admin', zipkinUrl: config.ZIPKI
 const pool = await createMysql(config.MYSQL_URL);
 await migrate(pool, MIGRATIONS_DIR);
 const redisClient = createRedis(config.REDIS_URL);
-const zkSession = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+const zkSession = ZkSession.fromConfig(config);
 // Traced where a request waits on them: its queries, its reads of live counts, its mirror writes.
 const mysql = tracing ? tracing.instrument(pool, 'mysql', MYSQL_TRACED_CALLS) : pool;
 const redis = tracing ? tracing.instrument(redisClient, 'redis', redisTracedCalls(['get', 'hgetall'])) : redisClient;

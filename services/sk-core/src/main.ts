@@ -16,7 +16,7 @@ const config = readConfig();
 const keys = redisKeys(config.REDIS_PREFIX);
 const redis = createRedis(config.REDIS_URL);
 const subscriber = createBlockingRedis(config.REDIS_URL);
-const zk = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+const zk = ZkSession.fromConfig(config);
 const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
 

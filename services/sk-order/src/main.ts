@@ -25,7 +25,7 @@ const pool = await createMysql(config.MYSQL_URL);
 await migrate(pool, MIGRATIONS_DIR);
 const mysql = tracing ? tracing.instrument(pool, 'mysql', MYSQL_TRACED_CALLS) : pool;
 const redis = createRedis(config.REDIS_URL);
-const zk = new ZkSession({ hosts: config.ZK_HOSTS, sessionTimeoutMs: config.ZK_SESSION_TIMEOUT_MS });
+const zk = ZkSession.fromConfig(config);
 const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
 
