@@ -5,6 +5,7 @@
 #   scripts/infra.sh start [--test]   ensure all three, print the env to use
 #   scripts/infra.sh stop             stop the private instances ./sk started (never anything else)
 #   scripts/infra.sh status           list the private instances that are running
+#   scripts/infra.sh cluster          a local Redis Cluster (scripts/redis-cluster.sh), its env printed
 #
 # For each of REDIS_URL / MYSQL_URL / ZK_HOSTS: when set and reachable it is used as is; otherwise a
 # private instance is started on 127.0.0.1 with its data under .data/ (or one still running from an
@@ -28,7 +29,7 @@ SK_REDIS_PORT=16379
 SK_MYSQL_PORT=13306
 SK_ZK_PORT=12181
 SK_ZK_USER=sk   # the digest identity the services take on the private ZooKeeper (ZK_AUTH)
-SK_INFRA_NAMES=(redis mysql zookeeper)
+SK_INFRA_NAMES=(redis mysql zookeeper redis-cluster)
 
 SK_WAIT_SECS="${SK_WAIT_SECS:-60}"
 
@@ -372,17 +373,26 @@ use_server() {
   fi
 }
 
-# infra_ensure [--test] : set and export REDIS_URL, MYSQL_URL, ZK_HOSTS, ZK_AUTH
-infra_ensure() {
-  local test_mode="" redis_db=0 mysql_db=seckill
-  if [ "${1:-}" = --test ]; then test_mode=1; redis_db=1; mysql_db=seckill_test; fi
+# shellcheck source=scripts/redis-cluster.sh
+source "$SK_ROOT/scripts/redis-cluster.sh"
+
+# infra_password : SK_INFRA_PASSWORD, the private instances' password (made on first use)
+infra_password() {
   mkdir -p "$SK_RUN" "$SK_LOGS"
-  # The private Redis and MariaDB ask for a password of their own: any local user could otherwise
-  # queue a forged purchase on the relay or read the token signing key.
   if [ ! -s "$SK_DATA/infra-password" ]; then
     (umask 077; od -An -tx1 -N18 /dev/urandom | tr -d ' \n' > "$SK_DATA/infra-password")
   fi
   SK_INFRA_PASSWORD=$(cat "$SK_DATA/infra-password")
+}
+
+# infra_ensure [--test] : set and export REDIS_URL, MYSQL_URL, ZK_HOSTS, ZK_AUTH; with --test also
+# REDIS_TEST_CLUSTER_NODES and REDIS_TEST_CLUSTER_URL, the local cluster the tests that ask for one use
+infra_ensure() {
+  local test_mode="" redis_db=0 mysql_db=seckill
+  if [ "${1:-}" = --test ]; then test_mode=1; redis_db=1; mysql_db=seckill_test; fi
+  # The private Redis and MariaDB ask for a password of their own: any local user could otherwise
+  # queue a forged purchase on the relay or read the token signing key.
+  infra_password
 
   use_server REDIS_URL redis redis_ok "${test_mode:+redis://127.0.0.1:6379/$redis_db}" \
     "redis://default:$SK_INFRA_PASSWORD@127.0.0.1:$SK_REDIS_PORT/$redis_db" "$SK_REDIS_PORT"
@@ -399,6 +409,12 @@ infra_ensure() {
   ZK_AUTH=${ZK_AUTH:-}
 
   export REDIS_URL MYSQL_URL ZK_HOSTS ZK_AUTH
+  if [ -n "$test_mode" ]; then
+    cluster_ensure
+    REDIS_TEST_CLUSTER_NODES=$(cluster_nodes)
+    REDIS_TEST_CLUSTER_URL=$(cluster_url)
+    export REDIS_TEST_CLUSTER_NODES REDIS_TEST_CLUSTER_URL
+  fi
 }
 
 infra_pidfiles() { local n; for n in "${SK_INFRA_NAMES[@]}"; do live_pidfiles "$n"; done; }
@@ -411,6 +427,13 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     start)
       infra_ensure "${2:-}"
       printf 'export REDIS_URL=%q\nexport MYSQL_URL=%q\nexport ZK_HOSTS=%q\nexport ZK_AUTH=%q\n' "$REDIS_URL" "$MYSQL_URL" "$ZK_HOSTS" "$ZK_AUTH"
+      [ -z "${REDIS_TEST_CLUSTER_NODES:-}" ] \
+        || printf 'export REDIS_TEST_CLUSTER_NODES=%q\nexport REDIS_TEST_CLUSTER_URL=%q\n' "$REDIS_TEST_CLUSTER_NODES" "$REDIS_TEST_CLUSTER_URL"
+      ;;
+    cluster)
+      infra_password
+      cluster_ensure
+      printf 'export REDIS_CLUSTER_NODES=%q\nexport REDIS_URL=%q\n' "$(cluster_nodes)" "$(cluster_url)"
       ;;
     stop)
       mapfile -t files < <(infra_pidfiles)
@@ -421,6 +444,6 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         b=$(basename "$f" .pid); printf '%s %s %s\n' "${b%-*}" "${b##*-}" "$(pidfile_pid "$f")"
       done
       ;;
-    *) echo "usage: $0 start [--test] | stop | status" >&2; exit 2 ;;
+    *) echo "usage: $0 start [--test] | stop | status | cluster" >&2; exit 2 ;;
   esac
 fi

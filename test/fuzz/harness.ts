@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@sk/storage';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { codeInfo, type SkFastify } from '@sk/http';
 import { BODY_LIMIT, type FuzzRequest } from './arbitraries.js';

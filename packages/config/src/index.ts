@@ -15,9 +15,14 @@ export function secret(schema: z.ZodString, builtIn: string) {
   return schema.default(builtIn).register(secrets, { builtIn });
 }
 
+/** A setting that may be left unset, or empty (as a shell passes an unset variable on). */
+function optional(schema: z.ZodString) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+}
+
 /** A secret that development may leave unset (or empty); production refuses it unset. */
 export function optionalSecret(schema: z.ZodString) {
-  return z.preprocess((value) => (value === '' ? undefined : value), schema.optional()).register(secrets, {});
+  return optional(schema).register(secrets, {});
 }
 
 const PRODUCTION_SECRET = 'must be set to a value of your own in production (SK_ENV=production)';
@@ -81,6 +86,8 @@ export const serviceEnv = {
 
 export const redisEnv = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+  // A Redis Cluster's seed nodes: when set, used instead of REDIS_URL's host (its user and password still apply).
+  REDIS_CLUSTER_NODES: optional(z.string().regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'host:port,host:port,…')),
   REDIS_PREFIX: z.string().default('sk:'),
 };
 

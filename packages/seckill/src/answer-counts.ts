@@ -65,10 +65,9 @@ export class AnswerCounts {
   }
 
   private async write(batch: Tally<Answered>[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const { item, count } of batch) pipeline.hincrby(this.keys.answers(item.activityId), String(item.code), count);
     try {
-      await pipeline.exec();
+      // One command per activity (the client pipelines them): activities lie in many slots of a cluster.
+      await Promise.all(batch.map(({ item, count }) => this.redis.hincrby(this.keys.answers(item.activityId), String(item.code), count)));
     } catch (err) {
       // Counts of one flush are lost while Redis is down; the sale itself does not depend on them.
       this.log.warn({ err }, 'answer counters not updated');

@@ -34,8 +34,8 @@ export function redisKeys(prefix: string) {
     soldOutChannel: `${prefix}events:sold-out`,
     /** A unit given back (an order expired or was cancelled) or counts rebuilt: sold-out and buy-limit knowledge is stale. */
     stockReturnedChannel: `${prefix}events:stock-returned`,
-    /** Hash value → blacklist entry (JSON): `operator` mirrors MySQL, `auto` holds automatic bans. */
-    blacklist: (source: BlacklistSource, kind: BlacklistKind) => `${prefix}blacklist:${source}:${kind}`,
+    /** Hash value → blacklist entry (JSON): `operator` mirrors MySQL, `auto` holds automatic bans. One slot, for one MULTI. */
+    blacklist: (source: BlacklistSource, kind: BlacklistKind) => `${prefix}{blacklist}:${source}:${kind}`,
     blacklistChannel: `${prefix}events:blacklist`,
     /** /sec/kill requests of one user or IP in one counting window, for automatic bans. */
     requestCount: (kind: 'user' | 'ip', value: string, window: number) => `${prefix}autoban:${kind}:${value}:${window}`,

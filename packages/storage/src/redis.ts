@@ -1,28 +1,53 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { Cluster, Redis as NodeRedis, ReplyError, type RedisOptions } from 'ioredis';
+
+/** A client of the suite's Redis: one node (REDIS_URL), or a Redis Cluster (REDIS_CLUSTER_NODES). */
+export type Redis = NodeRedis | Cluster;
 
 /**
- * A Redis client that never queues commands forever while Redis is down: commands fail fast
- * (callers answer 503) and the client keeps reconnecting in the background.
+ * Where Redis is: a URL, or a service's settings, where REDIS_CLUSTER_NODES (`host:port,…`), when
+ * set, names a cluster's seed nodes instead; REDIS_URL's user and password then log into every node.
  */
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    connectTimeout: 2_000,
-    retryStrategy: (times) => Math.min(times * 100, 2_000),
-    enableAutoPipelining: true,
-    ...options,
-  });
+export type RedisTarget = string | { REDIS_URL: string; REDIS_CLUSTER_NODES?: string | undefined };
+
+/** Never queue commands forever while Redis is down: they fail fast (callers answer 503) while the client reconnects. */
+const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2_000, enableAutoPipelining: true };
+const reconnectDelay = (times: number) => Math.min(times * 100, 2_000);
+
+export function createRedis(target: RedisTarget, options: RedisOptions = {}): Redis {
+  const url = typeof target === 'string' ? target : target.REDIS_URL;
+  const nodes = typeof target === 'string' ? undefined : target.REDIS_CLUSTER_NODES;
+  const redis = nodes ? clusterClient(url, nodes, options) : new NodeRedis(url, { ...FAIL_FAST, retryStrategy: reconnectDelay, ...options });
   // Connection errors are reported by commands and by the client's status; no crash on 'error'.
   redis.on('error', () => {});
   return redis;
 }
 
 /** A connection of its own for blocking pops and subscriptions: it must not pipeline or queue. */
-export function createBlockingRedis(url: string): Redis {
-  return createRedis(url, { enableAutoPipelining: false, maxRetriesPerRequest: null });
+export function createBlockingRedis(target: RedisTarget): Redis {
+  return createRedis(target, { enableAutoPipelining: false, maxRetriesPerRequest: null });
+}
+
+/**
+ * A Cluster client with the same behaviour: MOVED and ASK are followed (a resharding), and a
+ * failover retried, by ioredis itself; the cluster-wide options are the client's, the rest each node's.
+ */
+function clusterClient(url: string, nodes: string, options: RedisOptions): Cluster {
+  const { enableAutoPipelining, enableOfflineQueue, ...nodeOptions } = { ...FAIL_FAST, ...options };
+  const { username, password } = new URL(url);
+  return new Cluster(
+    nodes.split(',').map((node) => {
+      const [host, port] = node.trim().split(':');
+      return { host: host!, port: Number(port) };
+    }),
+    {
+      enableAutoPipelining,
+      enableOfflineQueue,
+      clusterRetryStrategy: reconnectDelay,
+      redisOptions: { ...nodeOptions, username: decodeURIComponent(username) || undefined, password: decodeURIComponent(password) || undefined },
+    },
+  );
 }
 
 export interface LuaScript {
@@ -42,8 +67,8 @@ export async function evalScript(redis: Redis, script: LuaScript, keys: string[]
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (err) {
     if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    await redis.script('LOAD', script.source);
-    return redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    // EVAL goes where the keys are (on a cluster, that node) and leaves the script cached there.
+    return redis.eval(script.source, keys.length, ...keys, ...args);
   }
 }
 

@@ -32,9 +32,9 @@ let soldOutFollower: SoldOutFollower | undefined;
 let answers: AnswerCounts | undefined;
 const keys = redisKeys(config.REDIS_PREFIX);
 // Followed by the blacklist (a banned user's tokens stop at the edge) and, when on, the sold-out news.
-const subscriber = createBlockingRedis(config.REDIS_URL);
+const subscriber = createBlockingRedis(config);
 const sharesLimits = limits?.rules.some((rule) => rule.shared) ?? false;
-const redis = createRedis(config.REDIS_URL);
+const redis = createRedis(config);
 const blacklist = new Blacklist(redis, subscriber, keys, { warn: (details, message) => app.log.warn(details, message) });
 if (zk && config.SOLD_OUT_AT_GATEWAY === 'on') {
   const book = new ActivityBook(zk, config.ZK_ROOT);

@@ -15,7 +15,7 @@ const config = loadConfigOrExit('sk-admin', configSchema);
 const tracing = createTracing({ serviceName: 'sk-admin', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
 const pool = await createMysql(config.MYSQL_URL);
 await migrate(pool, MIGRATIONS_DIR);
-const redisClient = createRedis(config.REDIS_URL);
+const redisClient = createRedis(config);
 const zkSession = ZkSession.fromConfig(config);
 // Traced where a request waits on them: its queries, its reads of live counts, its mirror writes.
 const mysql = tracing ? tracing.instrument(pool, 'mysql', MYSQL_TRACED_CALLS) : pool;

@@ -63,15 +63,16 @@ export class AutoBan {
 
   /** Adds this instance's counts to the shared counters and bans whoever went past the limit. */
   private async write(tallies: Tally<Counted>[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const { item, count } of tallies) {
-      const key = this.keys.requestCount(item.kind, item.value, item.window);
-      pipeline.incrby(key, count).pexpire(key, 2 * this.opts.windowMs);
-    }
     try {
-      const results = (await pipeline.exec()) ?? [];
-      const over = tallies.filter((_, i) => Number(results[2 * i]?.[1] ?? 0) > this.opts.maxRequests).map((t) => t.item);
-      await this.ban(over);
+      // One command per key (the client pipelines them): the keys lie in many slots of a cluster.
+      const totals = await Promise.all(
+        tallies.map(async ({ item, count }) => {
+          const key = this.keys.requestCount(item.kind, item.value, item.window);
+          const [total] = await Promise.all([this.redis.incrby(key, count), this.redis.pexpire(key, 2 * this.opts.windowMs)]);
+          return total;
+        }),
+      );
+      await this.ban(tallies.filter((_, i) => totals[i]! > this.opts.maxRequests).map((t) => t.item));
     } catch (err) {
       // Counts of one flush are lost while Redis is down; the sale itself does not depend on them.
       this.log.warn({ err }, 'auto-ban counters not updated');

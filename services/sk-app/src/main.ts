@@ -18,8 +18,8 @@ import { SoldCounts } from './sold-counts.js';
 exitOnCrash('sk-app');
 const config = readConfig();
 const keys = redisKeys(config.REDIS_PREFIX);
-const redis = createRedis(config.REDIS_URL);
-const subscriber = createBlockingRedis(config.REDIS_URL);
+const redis = createRedis(config);
+const subscriber = createBlockingRedis(config);
 const zk = ZkSession.fromConfig(config);
 const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
@@ -32,8 +32,8 @@ const tracing = createTracing({ serviceName: 'sk-app', zipkinUrl: config.ZIPKIN_
 // The relay's pushes on a connection of their own without auto-pipelining: an auto-pipelined
 // client sends its next pipeline only once the last one is answered, so each turn's push would
 // wait out the round trip of the one before it (and of any other command in flight).
-const relayPushes = createRedis(config.REDIS_URL, { enableAutoPipelining: false });
-const relay = new RelayClient(relayPushes, createBlockingRedis(config.REDIS_URL), keys, log, {
+const relayPushes = createRedis(config, { enableAutoPipelining: false });
+const relay = new RelayClient(relayPushes, createBlockingRedis(config), keys, log, {
   tracing,
   instanceId: instanceId('sk-app', config),
   timeoutMs: config.RELAY_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import type { Redis as NodeRedis } from 'ioredis';
 import { AnswerCounts, Blacklist } from '@sk/seckill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -113,7 +114,7 @@ describe('blacklists in sk-app', () => {
   it('reloads everything after a reconnect, catching changes announced while it was away', async () => {
     const app = await startInstance('sk-app-reconnect');
     // The connection drops (ioredis reconnects by itself); the change is announced to nobody listening.
-    app.subscriber.stream.destroy();
+    (app.subscriber as NodeRedis).stream.destroy();
     await publishBlacklistChanges(redis, keys, [operatorBan('user', '700', true)]);
     expect(app.blacklist.blocks('user', '700')).toBe(false);
     await until(() => app.blacklist.blocks('user', '700'), 2_000);

@@ -14,8 +14,8 @@ import { RelayWorker } from './relay-worker.js';
 exitOnCrash('sk-core');
 const config = readConfig();
 const keys = redisKeys(config.REDIS_PREFIX);
-const redis = createRedis(config.REDIS_URL);
-const subscriber = createBlockingRedis(config.REDIS_URL);
+const redis = createRedis(config);
+const subscriber = createBlockingRedis(config);
 const zk = ZkSession.fromConfig(config);
 const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
@@ -30,9 +30,9 @@ const app = buildApp({ logLevel: config.LOG_LEVEL, logRequests: config.LOG_REQUE
 // Each loop on connections of its own: an auto-pipelined client sends its next pipeline only once
 // the last one is answered, so loops sharing one would take turns at Redis.
 const workers = Array.from({ length: config.CORE_WORKERS }, () => {
-  const commands = createRedis(config.REDIS_URL);
+  const commands = createRedis(config);
   const qualifier = new Qualifier(commands, book, keys, { secret: config.SK_SECRET, observeLua });
-  return new RelayWorker(createBlockingRedis(config.REDIS_URL), commands, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing });
+  return new RelayWorker(createBlockingRedis(config), commands, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing });
 });
 
 const soldOutFollower = new SoldOutFollower(book, { subscriber, redis, keys, warn: (err) => app.log.warn({ err }, 'sold counts not read') });

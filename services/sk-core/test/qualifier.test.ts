@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { Redis as NodeRedis } from 'ioredis';
 import { ActivityBook, redisKeys, type RelayRequest } from '@sk/seckill';
-import { createRedis } from '@sk/storage';
+import { createRedis, type Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
 import { isolate } from '../../../test/support/infra.js';
 import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
@@ -201,7 +201,7 @@ describe('the atomic qualification step', () => {
   });
 
   it('announces sold-out, again for a grown total, and sells the added stock', async () => {
-    const sub = new Redis(iso.redisUrl);
+    const sub = new NodeRedis(iso.redisUrl);
     const messages: string[] = [];
     sub.on('message', (_c, m) => messages.push(m));
     await sub.subscribe(keys.soldOutChannel);

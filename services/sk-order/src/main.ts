@@ -24,7 +24,7 @@ const tracing = createTracing({ serviceName: 'sk-order', zipkinUrl: config.ZIPKI
 const pool = await createMysql(config.MYSQL_URL);
 await migrate(pool, MIGRATIONS_DIR);
 const mysql = tracing ? tracing.instrument(pool, 'mysql', MYSQL_TRACED_CALLS) : pool;
-const redis = createRedis(config.REDIS_URL);
+const redis = createRedis(config);
 const zk = ZkSession.fromConfig(config);
 const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
@@ -54,7 +54,7 @@ const app = buildApp({
 });
 
 // The writer on a connection of its own: its reads and acknowledgements never wait behind the routes' commands.
-const writerRedis = createRedis(config.REDIS_URL);
+const writerRedis = createRedis(config);
 const writer = new OrderWriter(writerRedis, keys, store, new ActivityScope(book), app.log, {
   consumer: instanceId('sk-order', config),
   batchSize: config.ORDER_BATCH_SIZE,

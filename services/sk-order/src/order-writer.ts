@@ -4,7 +4,7 @@ import { orderRecordsOf, type OrderStore, type StreamEntry } from '@sk/orders';
 import type { RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
 import type { ActivityScope } from './activity-scope.js';
-import { WRITERS_GROUP, acknowledgedBelow, groupState } from './stream-group.js';
+import { WRITERS_GROUP, acknowledgedBelow, createGroup, groupState } from './stream-group.js';
 
 export interface OrderWriterOptions {
   /** This writer's name in the group: stable across restarts, so a restarted writer finds its own unacknowledged entries. */
@@ -92,9 +92,7 @@ export class OrderWriter {
     const key = this.keys.orders(activityId);
     const { consumer, batchSize } = this.opts;
     if (!this.ready.has(activityId)) {
-      await this.redis.xgroup('CREATE', key, WRITERS_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
-        if (!err.message.startsWith('BUSYGROUP')) throw err;
-      });
+      await createGroup(this.redis, key);
       this.ready.add(activityId);
       // What this writer's earlier life read and did not acknowledge (it was stopped mid-batch).
       const own = await this.readGroup(key, '0');
