@@ -374,7 +374,7 @@ use_server() {
 }
 
 # shellcheck source=scripts/redis-cluster.sh
-source "$SK_ROOT/scripts/redis-cluster.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/redis-cluster.sh"
 
 # infra_password : SK_INFRA_PASSWORD, the private instances' password (made on first use)
 infra_password() {

@@ -31,10 +31,12 @@ export function createBlockingRedis(target: RedisTarget): Redis {
 
 /**
  * A Cluster client with the same behaviour: MOVED and ASK are followed (a resharding), and a
- * failover retried, by ioredis itself; the cluster-wide options are the client's, the rest each node's.
+ * failover retried, by ioredis itself; the cluster-wide options are the client's, the rest each
+ * node's. Never auto-pipelined: ioredis answers an auto-pipelined command whose slot moved with
+ * the MOVED error itself, and keeps routing that slot to its old node (redis/ioredis#2075).
  */
 function clusterClient(url: string, nodes: string, options: RedisOptions): Cluster {
-  const { enableAutoPipelining, enableOfflineQueue, ...nodeOptions } = { ...FAIL_FAST, ...options };
+  const { enableAutoPipelining: _never, enableOfflineQueue, ...nodeOptions } = { ...FAIL_FAST, ...options };
   const { username, password } = new URL(url);
   return new Cluster(
     nodes.split(',').map((node) => {
@@ -42,7 +44,7 @@ function clusterClient(url: string, nodes: string, options: RedisOptions): Clust
       return { host: host!, port: Number(port) };
     }),
     {
-      enableAutoPipelining,
+      enableAutoPipelining: false,
       enableOfflineQueue,
       clusterRetryStrategy: reconnectDelay,
       redisOptions: { ...nodeOptions, username: decodeURIComponent(username) || undefined, password: decodeURIComponent(password) || undefined },

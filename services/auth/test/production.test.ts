@@ -1,12 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate, removeTree } from '../../../test/support/infra.js';
 import { startService } from '../../../test/support/processes.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const iso = isolate('auth_production');
-afterAll(() => iso.cleanup());
+// Production asks for ZooKeeper credentials too: the root auth registers in is then its alone.
+const ZK_AUTH = 'auth-test:a-zk-password-of-our-own';
+afterAll(async () => {
+  await removeTree(iso.zkRoot, ZK_AUTH);
+  await iso.cleanup();
+});
 
 /** `node services/auth/dist/main.js` with only `env`: what it said and how it ended. */
 function runAuth(env: Record<string, string>) {
@@ -16,7 +21,7 @@ function runAuth(env: Record<string, string>) {
 it('refuses to start in production while SK_ADMIN_PASSWORD is unset or the demo one, in one line', () => {
   const unset: Record<string, string>[] = [{}, { SK_ADMIN_PASSWORD: 'admin123' }];
   for (const env of unset) {
-    const run = runAuth({ ...env, SK_ENV: 'production', SK_SECRET: 'a-secret-of-our-own-0123456789' });
+    const run = runAuth({ ...env, SK_ENV: 'production', SK_SECRET: 'a-secret-of-our-own-0123456789', ZK_AUTH });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('auth: invalid configuration: SK_ADMIN_PASSWORD: must be set to a value of your own in production (SK_ENV=production)\n');
@@ -28,6 +33,7 @@ it('starts in production with secrets of its own', async () => {
     ...iso.env,
     GRPC_PORT: '0',
     SK_ENV: 'production',
+    ZK_AUTH,
     SK_ADMIN_USER: 'ops',
     SK_ADMIN_PASSWORD: 'a-password-of-our-own',
   });
