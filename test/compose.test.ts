@@ -63,7 +63,8 @@ describe('docker-compose.yml matches the code', () => {
     for (const name of ['gateway', 'auth', 'sk-admin', 'sk-app', 'sk-core', 'sk-order']) {
       expect(compose.services[name]!.environment, name).toMatchObject({ SK_ENV: 'production' });
     }
-    expect(text).not.toMatch(/SK_SECRET:-[^}]|SK_ADMIN_PASSWORD:-[^}]|ZK_AUTH:-[^}]|admin123|change-me/);
+    expect(text).not.toMatch(/SK_SECRET:-[^}]|SK_ADMIN_PASSWORD:-[^}]|ZK_AUTH:-[^}]|MYSQL_PASSWORD:-[^}]|admin123|change-me|seckill@/);
+    expect(compose.services.mysql!.environment?.MYSQL_ROOT_PASSWORD).toBe('${MYSQL_PASSWORD:-}');
     // Every service reads ZooKeeper's credentials from the operator's environment too.
     for (const name of Object.keys(SERVICES)) expect(compose.services[name]!.environment?.ZK_AUTH, name).toBe('${ZK_AUTH:-}');
   });
