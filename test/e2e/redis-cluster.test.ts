@@ -118,6 +118,29 @@ describe('a sale on a Redis Cluster, across 3 sk-core and 2 sk-app instances', (
     expect(reconciliation.body.result).toMatchObject({ sold: 60, held: 60, drift: 0 });
   });
 
+  it("spreads one sale's attempts over relay lists on every master", async () => {
+    const lists = keys.relayLists(8); // RELAY_SHARDS unset on a cluster
+    expect(new Set(await Promise.all(lists.map(masterOf))).size).toBe(3);
+    const shoppers = await suite.shoppers(40, 'spread');
+    const { productId } = await suite.sale({ total: 100, buy_limit: 1 });
+    await suite.until(productId, 'on_sale');
+    // With no sk-core running, what sk-app queues stays in the lists to be counted (a paused one
+    // would still take what its blocked pops were waiting for).
+    const cores = suite.instances('sk-core');
+    await Promise.all(cores.map((core) => core.stop()));
+    // A few ms apart: each reaches sk-app in a turn of its own, so each is a push of its own (a
+    // push takes what one turn gathered, and successive pushes take successive lists).
+    const answered = Promise.all(shoppers.map((s, i) => new Promise((r) => setTimeout(r, 15 * i)).then(() => suite.kill(s, productId))));
+    const total = async () => (await Promise.all(lists.map((list) => cluster.llen(list)))).reduce((a, b) => a + b, 0);
+    await expect.poll(total, { timeout: 5_000 }).toBe(40);
+    const filled = await Promise.all(lists.map(async (list) => ((await cluster.llen(list)) > 0 ? masterOf(list) : null)));
+    expect(new Set(filled.filter(Boolean)).size).toBe(3);
+    // Nobody decided them: each waited its time and ended in 1108, to be asked again.
+    expect((await answered).map((a) => a.body.code)).toEqual(shoppers.map(() => 1108));
+    for (const _ of cores) await suite.add('sk-core');
+    await expect.poll(total, { timeout: 10_000 }).toBe(0);
+  });
+
   it("keeps each activity's keys in one slot, and spreads activities over the masters", async () => {
     const activities = await Promise.all(Array.from({ length: 6 }, () => suite.sale({ total: 1, buy_limit: 1 })));
     for (const { activityId } of activities) {

@@ -56,12 +56,13 @@ beforeAll(async () => {
   ({ zk, book } = await bookWith(iso.zkRoot, activities));
   await Promise.all(activities.map((a) => redis.set(keys.loaded(a.activity_id), '1')));
   mint = await TokenMint.create();
-  worker = new RelayWorker(createBlockingRedis(iso.redisUrl), createRedis(iso.redisUrl), new Qualifier(redis, book, keys, { secret }), keys, log, { batchSize: 64 });
+  worker = new RelayWorker(createBlockingRedis(iso.redisUrl), createRedis(iso.redisUrl), new Qualifier(redis, book, keys, { secret }), keys.requests, log, { batchSize: 64 });
   worker.start();
   relay = new RelayClient(createRedis(iso.redisUrl, { enableAutoPipelining: false }), createBlockingRedis(iso.redisUrl), keys, log, {
     instanceId: 'sk-app-fuzz',
     timeoutMs: 3_000,
     maxPending: 1_000,
+    lists: [keys.requests],
     maxDepth: 10_000,
   });
   relay.start();

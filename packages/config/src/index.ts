@@ -16,7 +16,7 @@ export function secret(schema: z.ZodString, builtIn: string) {
 }
 
 /** A setting that may be left unset, or empty (as a shell passes an unset variable on). */
-function optional(schema: z.ZodString) {
+function optional<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 }
 
@@ -89,6 +89,13 @@ export const redisEnv = {
   // A Redis Cluster's seed nodes: when set, used instead of REDIS_URL's host (its user and password still apply).
   REDIS_CLUSTER_NODES: optional(z.string().regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'host:port,host:port,…')),
   REDIS_PREFIX: z.string().default('sk:'),
+};
+
+/** The relay between sk-app and sk-core: both read it, and must agree. */
+export const relayEnv = {
+  // The lists attempts are spread over (each sk-core serves them all). Unset: one on a single
+  // Redis, 8 on a cluster, so that no one node takes every attempt (see relayShards in @sk/seckill).
+  RELAY_SHARDS: optional(z.coerce.number().int().min(1).max(64)),
 };
 
 export const mysqlEnv = {

@@ -1,6 +1,7 @@
 export { PAY_WINDOW_MIN_S, PAY_WINDOW_MAX_S, PAY_WINDOW_DEFAULT_S, activityConfigSchema, activityStatus, shopperView, parseActivity, type ActivityConfig, type ActivityStatus } from './activity.js';
 export { redisKeys, zkPaths, type RedisKeys } from './keys.js';
 export {
+  relayShards,
   relayRequestSchema,
   relayReplySchema,
   qualificationSchema,

@@ -1,4 +1,22 @@
+/// <reference path="./cluster-key-slot.d.ts" />
+import calculateSlot from 'cluster-key-slot';
 import type { BlacklistKind, BlacklistSource } from './blacklist.js';
+
+const SLOTS = 16_384;
+
+/**
+ * Hash tags for `count` relay lists, the i-th in the i-th of `count` equal ranges of the cluster's
+ * slots: a cluster whose masters hold equal runs of slots (as `redis-cli --cluster create` deals
+ * them) gets its share of the lists on each master, so no node takes every attempt.
+ */
+function relayTags(count: number): string[] {
+  return Array.from({ length: count }, (_, shard) => {
+    for (let n = 0; ; n++) {
+      const tag = `relay-${shard}-${n}`;
+      if (Math.floor((calculateSlot(tag) * count) / SLOTS) === shard) return tag;
+    }
+  });
+}
 
 /**
  * Redis key names. Keys of one activity share the hash tag `{a<id>}` so one Lua step can touch
@@ -29,7 +47,10 @@ export function redisKeys(prefix: string) {
     answers: (activityId: number) => `${tag(activityId)}:answers`,
     /** A used nonce, in the activity's slot so the Lua step claims it with the purchase. */
     nonce: (activityId: number, userId: number, nonce: string) => `${tag(activityId)}:nonce:${userId}:${nonce}`,
-    requests: `${prefix}relay:requests`,
+    /** The relay's request lists when it spreads attempts over `count` of them (RELAY_SHARDS). */
+    relayLists: (count: number) => relayTags(count).map((tag) => `${prefix}{${tag}}:requests`),
+    /** The relay's one request list when it has one. */
+    requests: `${prefix}{${relayTags(1)[0]}}:requests`,
     replies: (instanceId: string) => `${prefix}relay:replies:${instanceId}`,
     soldOutChannel: `${prefix}events:sold-out`,
     /** A unit given back (an order expired or was cancelled) or counts rebuilt: sold-out and buy-limit knowledge is stale. */

@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/** The relay's lists on a Redis Cluster when RELAY_SHARDS is unset: enough to give each of a few masters some. */
+const CLUSTER_RELAY_SHARDS = 8;
+
+/**
+ * How many lists the relay spreads attempts over: RELAY_SHARDS, else one on a single Redis (more
+ * would only split sk-core's batches) and CLUSTER_RELAY_SHARDS on a cluster (so no one node takes
+ * every attempt). sk-app and sk-core must agree: every sk-core serves every list.
+ */
+export function relayShards(config: { RELAY_SHARDS?: number | undefined; REDIS_CLUSTER_NODES?: string | undefined }): number {
+  return config.RELAY_SHARDS ?? (config.REDIS_CLUSTER_NODES ? CLUSTER_RELAY_SHARDS : 1);
+}
+
 /** A purchase attempt queued by sk-app for sk-core. */
 export const relayRequestSchema = z.object({
   id: z.string().min(1),

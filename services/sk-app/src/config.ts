@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
-import { discoveryEnv, loadConfigOrExit, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, loadConfigOrExit, redisEnv, relayEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
   ...tracingEnv,
   ...redisEnv,
+  ...relayEnv,
   ...zookeeperEnv,
   ...discoveryEnv,
   PORT: serviceEnv.PORT.default(9031),

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { createDiscovery } from '@sk/discovery';
 import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
-import { ActivityBook, AnswerCounts, Blacklist, SoldOutFollower, redisKeys } from '@sk/seckill';
+import { ActivityBook, AnswerCounts, Blacklist, SoldOutFollower, redisKeys, relayShards } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
@@ -38,6 +38,7 @@ const relay = new RelayClient(relayPushes, createBlockingRedis(config), keys, lo
   instanceId: instanceId('sk-app', config),
   timeoutMs: config.RELAY_TIMEOUT_MS,
   maxPending: config.RELAY_MAX_PENDING,
+  lists: keys.relayLists(relayShards(config)),
   maxDepth: Math.ceil((config.RELAY_DRAIN_PER_S * config.RELAY_TIMEOUT_MS) / 1000),
   observe: metrics.observe,
 });

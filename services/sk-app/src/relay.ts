@@ -13,7 +13,9 @@ export interface RelayOptions {
   instanceId: string;
   timeoutMs: number;
   maxPending: number;
-  /** Attempts the relay list may hold (what sk-core drains within timeoutMs); more are refused 503/1001. */
+  /** The request lists, taken in turn by successive pushes (RELAY_SHARDS: see relayShards). */
+  lists: string[];
+  /** Attempts the relay lists may hold together (what sk-core drains within timeoutMs); more are refused 503/1001. */
   maxDepth: number;
   now?: () => number;
   /** Told how long each attempt waited for sk-core, in seconds, and how it ended. */
@@ -39,8 +41,9 @@ interface Queued {
 }
 
 /**
- * sk-app's side of the Redis relay: queues attempts on the shared request list and waits for the
- * answer on this instance's own reply list, one waiter per request id, for a bounded time.
+ * sk-app's side of the Redis relay: queues attempts on the shared request lists (each push on the
+ * next list, so a cluster's masters share the relay) and waits for the answer on this instance's
+ * own reply list, one waiter per request id, for a bounded time.
  */
 export class RelayClient {
   /** In the order they were sent, which is the order they expire in. */
@@ -59,6 +62,9 @@ export class RelayClient {
   private running = false;
   private done: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  private pushes = 0;
+  /** What one list may hold: its share of maxDepth. */
+  private readonly listDepth: number;
 
   constructor(
     private readonly redis: Redis,
@@ -69,6 +75,7 @@ export class RelayClient {
   ) {
     this.replyList = keys.replies(opts.instanceId);
     this.now = opts.now ?? Date.now;
+    this.listDepth = Math.ceil(opts.maxDepth / opts.lists.length);
   }
 
   get pending(): number {
@@ -121,11 +128,12 @@ export class RelayClient {
   }
 
   private push(batch: Queued[]): void {
-    evalScript(this.redis, RELAY_PUSH, [this.keys.requests], [this.opts.maxDepth, ...batch.map((item) => item.json)]).then(
+    const list = this.opts.lists[this.pushes++ % this.opts.lists.length]!;
+    evalScript(this.redis, RELAY_PUSH, [list], [this.listDepth, ...batch.map((item) => item.json)]).then(
       (length) => {
         for (const { span } of batch) span?.finish();
         if (length !== -1) return;
-        this.log.warn({ size: batch.length, maxDepth: this.opts.maxDepth }, 'relay list full (sk-core behind or down): attempts refused 503/1001');
+        this.log.warn({ size: batch.length, list, maxDepth: this.listDepth }, 'relay list full (sk-core behind or down): attempts refused 503/1001');
         for (const { id } of batch) this.settle({ id, code: 1001 });
       },
       (err: unknown) => {

@@ -23,6 +23,7 @@ describe('the relay to sk-core', () => {
       instanceId: 'sk-app-relay-test',
       timeoutMs: 2_000,
       maxPending: 100,
+      lists: [keys.requests],
       maxDepth: 3,
     });
     relay.start();
@@ -43,7 +44,7 @@ describe('the relay to sk-core', () => {
 
   it('answers 1108 when a push may have landed (connection lost), 1001 when Redis refused it', async () => {
     const relayOver = (pushes: ReturnType<typeof createRedis>, instanceId: string) =>
-      new RelayClient(pushes, createBlockingRedis(iso.redisUrl), keys, pino({ level: 'silent' }), { instanceId, timeoutMs: 2_000, maxPending: 100, maxDepth: 100 });
+      new RelayClient(pushes, createBlockingRedis(iso.redisUrl), keys, pino({ level: 'silent' }), { instanceId, timeoutMs: 2_000, maxPending: 100, lists: [keys.requests], maxDepth: 100 });
     // Nothing listens there: the push fails without an answer from Redis.
     const unreachable = createRedis('redis://127.0.0.1:1/0');
     const lost = relayOver(unreachable, 'sk-app-relay-lost');

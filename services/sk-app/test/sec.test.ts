@@ -69,6 +69,7 @@ beforeAll(async () => {
     instanceId: 'sk-app-test',
     timeoutMs: 300,
     maxPending: 100,
+    lists: [keys.requests],
     maxDepth: 10_000,
   });
   relay.start();

@@ -1,6 +1,6 @@
 import { createDiscovery } from '@sk/discovery';
 import { serve } from '@sk/runtime';
-import { ActivityBook, SoldOutFollower, redisKeys } from '@sk/seckill';
+import { ActivityBook, SoldOutFollower, redisKeys, relayShards } from '@sk/seckill';
 import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
@@ -23,17 +23,21 @@ const discovery = createDiscovery(config, () => zk);
 const registry = new Registry();
 const { observe, observeLua } = batchMetrics(registry);
 stockMetrics(registry, book, redis, keys);
-queueMetrics(registry, redis, keys);
+// Every list served by every instance: an sk-core that dies leaves no list without readers.
+const relayLists = keys.relayLists(relayShards(config));
+queueMetrics(registry, redis, relayLists);
 connectionMetrics(registry, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
 const tracing = createTracing({ serviceName: 'sk-core', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
 const app = buildApp({ logLevel: config.LOG_LEVEL, logRequests: config.LOG_REQUESTS, tracing, ready: () => isRedisReady(redis) && book.loaded, registry });
 // Each loop on connections of its own: an auto-pipelined client sends its next pipeline only once
 // the last one is answered, so loops sharing one would take turns at Redis.
-const workers = Array.from({ length: config.CORE_WORKERS }, () => {
-  const commands = createRedis(config);
-  const qualifier = new Qualifier(commands, book, keys, { secret: config.SK_SECRET, observeLua });
-  return new RelayWorker(createBlockingRedis(config), commands, qualifier, keys, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing });
-});
+const workers = relayLists.flatMap((list) =>
+  Array.from({ length: config.CORE_WORKERS }, () => {
+    const commands = createRedis(config);
+    const qualifier = new Qualifier(commands, book, keys, { secret: config.SK_SECRET, observeLua });
+    return new RelayWorker(createBlockingRedis(config), commands, qualifier, list, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing });
+  }),
+);
 
 const soldOutFollower = new SoldOutFollower(book, { subscriber, redis, keys, warn: (err) => app.log.warn({ err }, 'sold counts not read') });
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));

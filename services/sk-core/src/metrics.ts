@@ -21,16 +21,16 @@ export function batchMetrics(registry: Registry) {
   };
 }
 
-/** Requests queued on the relay for any sk-core to pop: a growing queue means sk-core falls behind. */
-export function queueMetrics(registry: Registry, redis: Redis, keys: RedisKeys) {
+/** Requests queued on the relay's `lists` for any sk-core to pop: a growing queue means sk-core falls behind. */
+export function queueMetrics(registry: Registry, redis: Redis, lists: string[]) {
   new Gauge({
     name: 'sk_relay_queue_length',
-    help: 'Requests waiting on the relay list for sk-core (read at each scrape; absent while Redis is down)',
+    help: 'Requests waiting on the relay lists for sk-core, all lists together (read at each scrape; absent while Redis is down)',
     registers: [registry],
     async collect() {
       this.reset();
-      const length = await redis.llen(keys.requests).catch(() => null);
-      if (length !== null) this.set(length);
+      const lengths = await Promise.all(lists.map((list) => redis.llen(list))).catch(() => null);
+      if (lengths !== null) this.set(lengths.reduce((sum, n) => sum + n, 0));
     },
   });
 }

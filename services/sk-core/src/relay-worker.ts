@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Loop } from '@sk/concurrency';
 import { popBatch, type Redis } from '@sk/storage';
-import { relayRequestSchema, type RedisKeys, type RelayReply, type RelayRequest } from '@sk/seckill';
+import { relayRequestSchema, type RelayReply, type RelayRequest } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
 import type { Qualifier } from './qualifier.js';
 
@@ -19,8 +19,9 @@ export interface RelayWorkerOptions {
 const REPLY_TTL_S = 60;
 
 /**
- * One loop on its own blocking connection: pops a batch of requests, decides them all at once (the Lua calls share a pipeline),
- * and pushes the replies to each caller's own reply list.
+ * One loop on its own blocking connection: pops a batch of requests from one relay list, decides
+ * them all at once (the Lua calls share a pipeline on one Redis), and pushes the replies to each
+ * caller's own reply list.
  */
 export class RelayWorker {
   private readonly loop = new Loop(() => this.turn());
@@ -29,7 +30,8 @@ export class RelayWorker {
     private readonly blocking: Redis,
     private readonly redis: Redis,
     private readonly qualifier: Qualifier,
-    private readonly keys: RedisKeys,
+    /** The relay list this loop serves. */
+    private readonly list: string,
     private readonly log: FastifyBaseLogger,
     private readonly opts: RelayWorkerOptions,
   ) {}
@@ -47,7 +49,7 @@ export class RelayWorker {
 
   private async turn(): Promise<void> {
     try {
-      const batch = await popBatch(this.blocking, this.keys.requests, this.opts.batchSize, this.opts.popTimeoutS ?? 1);
+      const batch = await popBatch(this.blocking, this.list, this.opts.batchSize, this.opts.popTimeoutS ?? 1);
       if (batch.length > 0) {
         const started = performance.now();
         await this.handle(batch);
