@@ -27,7 +27,8 @@ const STOP_WITHIN_MS = 12_000;
  */
 export async function runWorkers(config: GatewayConfig): Promise<void> {
   const log = createLogger('gateway', config.LOG_LEVEL);
-  cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway.js', import.meta.url)) });
+  // Each worker runs the gateway's entry, which starts the gateway in it (startGateway).
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./main.js', import.meta.url)) });
   const balancer = new ConnectionBalancer((err, message) => log.warn({ err }, message));
   serveClusterMetrics(() => balancer.serving);
 
