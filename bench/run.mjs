@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Benchmark of the seckill suite (CONTRACT.md §6). Run alone, on an idle machine, with the suite up:
-//   node bench/run.mjs [--gateway URL] [--duration S] [--warmup S] [--connections N] [--users N] [--only hello,selling,sold-out,fsync]
+//   node bench/run.mjs [--gateway URL] [--duration S] [--warmup S] [--connections N] [--users N]
+//                      [--crowd N] [--stock N] [--only hello,selling,fixed-rate,crowd,sold-out,fsync]
 // Scenarios: hello (bare fastify ceiling), selling (signed kills while stock lasts, each win an
-// order stored by sk-order), sold-out (kills after the stock is gone), fsync (selling with Redis's
-// appendfsync always against everysec, alternated). Prints a table and writes
+// order stored by sk-order), fixed-rate (selling at half of selling's rate: the latency when not
+// saturated), crowd (N shoppers, one kill each within 100 ms, at a stock of --stock: bench/crowd.mjs),
+// sold-out (kills after the stock is gone), fsync (selling with Redis's appendfsync always against
+// everysec, alternated). Prints a table and writes
 // bench/results/latest.json; exit 1 when an invariant fails or a scenario could not run.
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -14,8 +17,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runCrowd } from './crowd.mjs';
 
-const SCENARIOS = ['hello', 'selling', 'sold-out', 'fsync'];
+const SCENARIOS = ['hello', 'selling', 'fixed-rate', 'crowd', 'sold-out', 'fsync'];
 
 const { values: flags } = parseArgs({
   options: {
@@ -24,6 +28,8 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string' },
     users: { type: 'string' },
+    crowd: { type: 'string' },
+    stock: { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -35,6 +41,8 @@ const settings = {
   warmup: Number(flags.warmup ?? env.BENCH_WARMUP ?? 3),
   connections: Number(flags.connections ?? env.BENCH_CONNECTIONS ?? 200),
   users: Number(flags.users ?? env.BENCH_USERS ?? 1000),
+  crowd: Number(flags.crowd ?? env.BENCH_CROWD ?? 5000),
+  stock: Number(flags.stock ?? env.BENCH_STOCK ?? 500),
   only: (flags.only ?? env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
   // The suite's Redis (./sk bench sets it), for the fsync scenario.
   redisUrl: env.REDIS_URL,
@@ -44,7 +52,7 @@ const settings = {
   adminPassword: env.SK_ADMIN_PASSWORD ?? 'admin123',
 };
 if (!Number.isInteger(settings.warmup) || settings.warmup < 0) fail('--warmup must be a whole number of seconds');
-for (const [name, v] of Object.entries({ duration: settings.duration, connections: settings.connections, users: settings.users })) {
+for (const [name, v] of Object.entries({ duration: settings.duration, connections: settings.connections, users: settings.users, crowd: settings.crowd, stock: settings.stock })) {
   if (!Number.isInteger(v) || v < 1) fail(`--${name} must be a positive integer`);
 }
 for (const s of settings.only) if (!SCENARIOS.includes(s)) fail(`unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
@@ -359,13 +367,16 @@ async function load(url, options = {}, duration = settings.duration, processes =
   return result;
 }
 
-/** Hammers POST /sec/kill on productId, rotating through the shoppers; counts answers per code. */
-async function hammerKills(shoppers, productId, duration, rate) {
+/** The envelope's code of an answer, `http_<status>` when it has none. */
+const answerCode = (status, body) => CODE_RE.exec(body)?.[1] ?? `http_${status}`;
+
+/**
+ * Hammers POST /sec/kill on productId, rotating through the shoppers; counts answers per code.
+ * With `overallRate`, at that many requests a second in all (open loop) instead of as fast as answered.
+ */
+async function hammerKills(shoppers, productId, duration, rate, overallRate) {
   const codes = {};
-  const onResponse = (status, body) => {
-    const m = CODE_RE.exec(body);
-    bump(codes, m ? m[1] : `http_${status}`);
-  };
+  const onResponse = (status, body) => bump(codes, answerCode(status, body));
   const presigned = presignedKills(shoppers, productId, duration, rate, onResponse);
   let next = 0;
   const options = presigned
@@ -380,7 +391,7 @@ async function hammerKills(shoppers, productId, duration, rate) {
           },
         ],
       };
-  const result = await load(settings.gateway, options, duration);
+  const result = await load(settings.gateway, overallRate ? { ...options, overallRate } : options, duration);
   return { result, codes };
 }
 
@@ -494,6 +505,36 @@ async function runSelling() {
   return out;
 }
 
+/**
+ * Selling at half the rate `selling` measured (autocannon's overallRate): the latency a shopper sees
+ * when the suite is not saturated, which the closed-loop runs cannot show.
+ */
+async function runFixedRate(scenarios) {
+  const capacity = scenarios.selling?.requests_per_sec;
+  if (!capacity) throw new Error('needs the selling scenario first (its rate is what this halves)');
+  const rate = Math.max(1, Math.floor(capacity / 2));
+  const { adminToken, shoppers } = await saleSetup();
+  const { productId, activityId } = await createSale(adminToken, 'fixed-rate', 10_000_000);
+  log(`fixed-rate: ${rate} kills/s (half of selling's ${capacity}), product ${productId}`);
+  // Signed for twice the rate: autocannon spreads the rate unevenly over the connections, and one
+  // that ran out of its kills would replay them (1110).
+  const { result, codes } = await hammerKills(shoppers, productId, settings.duration, rate * 2, rate);
+  await sleep(1000);
+  const counts = await activityCounts(adminToken, activityId);
+  const out = summarize(result, codes);
+  out.rate = rate;
+  out.activity = { product_id: productId, activity_id: activityId, ...counts };
+  out.invariants = saleInvariants(counts, codes['1002'] ?? 0, codes['1108'] ?? 0);
+  return out;
+}
+
+async function runCrowdScenario() {
+  const { adminToken } = await saleSetup();
+  const shoppers = await createShoppers(adminToken, settings.crowd);
+  const helpers = { settings, createSale, signedKill, activityCounts, ordersStored, codeOf: answerCode, log };
+  return runCrowd(helpers, { shoppers, adminToken, stock: settings.stock });
+}
+
 /** A value of sk-order's /metrics (the first sample of the name), or null when it cannot be read. */
 async function orderMetric(name) {
   try {
@@ -583,6 +624,7 @@ function printTable(scenarios) {
       rows.push([name, 'FAILED', '', '', '', '', '', '', '']);
       continue;
     }
+    if (s.crowd) continue; // its own line, below
     const codes = Object.entries(s.codes).map(([c, n]) => `${c}:${n}`).join(' ');
     rows.push([
       name,
@@ -610,6 +652,12 @@ function printTable(scenarios) {
     console.log();
   }
   if (scenarios.selling?.orders) console.log(`selling's orders: ${JSON.stringify(scenarios.selling.orders)}\n`);
+  const crowd = scenarios.crowd;
+  if (crowd?.crowd) {
+    const codes = Object.entries(crowd.codes).map(([c, n]) => `${c}:${n}`).join(' ');
+    console.log(`crowd: ${crowd.crowd} shoppers sent within ${crowd.sent_within_ms} ms at a stock of ${crowd.stock}; all answered in ${crowd.all_answered_in_ms} ms;`);
+    console.log(`       latency p50 ${crowd.latency_ms.p50} / p99 ${crowd.latency_ms.p99} / p99.9 ${crowd.latency_ms.p99_9} / max ${crowd.latency_ms.max} ms; ${codes}\n`);
+  }
   for (const run of scenarios.fsync?.appendfsync_runs ?? []) {
     console.log(`appendfsync ${run.appendfsync.padEnd(8)} ${fmt(run.requests_per_sec)} req/s, p50 ${run.latency_ms.p50} / p99 ${run.latency_ms.p99} / p99.9 ${run.latency_ms.p99_9} ms`);
   }
@@ -620,14 +668,14 @@ function printTable(scenarios) {
 }
 
 async function main() {
-  const runners = { hello: runHello, selling: runSelling, 'sold-out': runSoldOut, fsync: runFsync };
+  const runners = { hello: runHello, selling: runSelling, 'fixed-rate': runFixedRate, crowd: runCrowdScenario, 'sold-out': runSoldOut, fsync: runFsync };
   const scenarios = {};
   let failed = false;
   log(`gateway ${settings.gateway}, ${settings.connections} connections, ${settings.duration} s per scenario, run ${RUN_ID}`);
   for (const name of SCENARIOS.filter((s) => settings.only.includes(s))) {
     log(`scenario ${name}`);
     try {
-      scenarios[name] = await runners[name]();
+      scenarios[name] = await runners[name](scenarios);
     } catch (err) {
       // Record and go on: one broken scenario should not hide the numbers of the others.
       failed = true;
@@ -638,14 +686,14 @@ async function main() {
 
   const helloRps = scenarios.hello?.requests_per_sec;
   for (const s of Object.values(scenarios)) {
-    if (!s.error && helloRps) s.ratio_to_hello = Number((s.requests_per_sec / helloRps).toFixed(4));
+    if (!s.error && helloRps && s.requests_per_sec) s.ratio_to_hello = Number((s.requests_per_sec / helloRps).toFixed(4));
   }
   if (Object.values(scenarios).some((s) => s.invariants.some((inv) => !inv.ok))) failed = true;
 
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? null, node: process.version },
-    settings: { connections: settings.connections, duration: settings.duration, warmup: settings.warmup, users: settings.users, gateway: settings.gateway },
+    settings: { connections: settings.connections, duration: settings.duration, warmup: settings.warmup, users: settings.users, crowd: settings.crowd, stock: settings.stock, gateway: settings.gateway },
     scenarios,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
