@@ -11,12 +11,10 @@ export const configSchema = z.object({
   /** Requests taken from the relay list per pop. */
   CORE_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(256),
   /**
-   * Blocking pop loops per instance, each on its own connection. One by default: a single loop
-   * takes what is queued in one pop, so its Lua batches are larger and cost less per attempt than
-   * two loops splitting the queue between them (./sk bench selling: 7.2–8.7k/s with one, 6.4–7.2k/s
-   * with two, alternated on the same machine, when the loops still shared one auto-pipelined
-   * connection and so took turns at Redis; each has its own since). More instances, not loops, for
-   * more cores.
+   * Blocking pop loops per relay list (RELAY_SHARDS) in each instance, each on its own connection.
+   * One by default: a single loop takes what is queued in one pop, so its Lua batches are larger
+   * and cost less per attempt than two loops splitting a list (bench/README.md). More instances,
+   * not loops, for more cores.
    */
   CORE_WORKERS: z.coerce.number().int().min(1).max(32).default(1),
 });
