@@ -113,6 +113,16 @@ it('hands each new connection to the worker that holds the fewest', async () => 
   expect(closing.length).toBeGreaterThan(0);
   for (const socket of closing) socket.destroy();
   await expect.poll(() => heldBy(workers, first), { timeout: 5_000 }).toEqual([0, kept.length]);
+  // The workers' connections settled (the earlier tests' closes done) and the primary told of each,
+  // so that what it counts is what they hold when the next ten come: in a full run, closes it had
+  // not heard of yet made it give all ten to one worker.
+  let before = '';
+  const settled = () => {
+    const now = [...serverEnds(workers)].sort().join();
+    return [now === before, (before = now)][0];
+  };
+  await expect.poll(settled, { timeout: 10_000, interval: 300 }).toBe(true);
+  await new Promise((resolve) => setTimeout(resolve, 300));
 
   // In turn, the next ten would leave the worker that kept its connections ahead by as many; by
   // connections held (any still open from earlier tests included), the emptied one catches up first.
