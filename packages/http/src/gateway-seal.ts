@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { KeyedMac } from './keyed-mac.js';
 
 /** Headers only the gateway sets on what it forwards (a client's own are dropped at the edge). */
 export const GATEWAY_HEADERS = {
@@ -35,15 +35,15 @@ export function sealedFields(method: string, url: string, headers: Record<string
  * otherwise pass the gateway's limits and claim any address.
  */
 export class GatewaySeal {
-  private readonly key: Buffer;
+  private readonly mac: KeyedMac;
 
   constructor(secret: string) {
-    this.key = createHmac('sha256', secret).update('sk:gateway-seal').digest();
+    this.mac = new KeyedMac(secret, 'sk:gateway-seal');
   }
 
   /** The seal header's value for a request sent now. */
   seal(fields: SealedFields, now = Date.now()): string {
-    return `${now}.${this.mac(fields, now).toString('base64url')}`;
+    return `${now}.${this.mac.of(sealed(fields, now)).toString('base64url')}`;
   }
 
   /** True when `value` is this suite's seal of these fields, made within the last 30 s (or as far ahead). */
@@ -52,14 +52,11 @@ export class GatewaySeal {
     const dot = value.indexOf('.');
     const time = Number(value.slice(0, dot));
     if (dot < 1 || !Number.isSafeInteger(time) || Math.abs(now - time) > SEAL_LIFETIME_MS) return false;
-    const given = Buffer.from(value.slice(dot + 1), 'base64url');
-    const expected = this.mac(fields, time);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  }
-
-  private mac({ method, url, clientIp, userId }: SealedFields, time: number): Buffer {
-    return createHmac('sha256', this.key).update(`${method}\n${url}\n${one(clientIp)}\n${one(userId)}\n${time}`).digest();
+    return this.mac.matches(Buffer.from(value.slice(dot + 1), 'base64url'), sealed(fields, time));
   }
 }
+
+/** What a seal's MAC covers: the fields, and the time it was made. */
+const sealed = ({ method, url, clientIp, userId }: SealedFields, time: number): string => `${method}\n${url}\n${one(clientIp)}\n${one(userId)}\n${time}`;
 
 const one = (header: string | string[] | undefined): string => (Array.isArray(header) ? header.join(',') : (header ?? ''));

@@ -3,6 +3,7 @@ import './answer-code.js';
 export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type FieldError } from './codes.js';
 export { answerForError, bodyFieldErrors, createLogger, createService, BODY_LIMIT, CONNECTION_LIMITS, REDACT, type ErrorAnswer, type ServiceOptions, type SkFastify } from './server.js';
 export { GATEWAY_HEADERS, GatewaySeal, sealedFields, type SealedFields } from './gateway-seal.js';
+export { KeyedMac } from './keyed-mac.js';
 export { exitOnCrash, listenAndServe } from './lifecycle.js';
 export { ConnectionBalancer, serveHandedConnections } from './cluster-connections.js';
 export { connectionMetrics } from './metrics.js';

@@ -1,7 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { KeyedMac } from '@sk/http';
 import type { TokenCheck } from '@sk/identity';
 import type { RpcClient } from './client.js';
 
@@ -37,27 +37,25 @@ export class UnsealedAnswerError extends Error {}
  * "valid, admin" to any token a gateway in AUTH_MODE=rpc asks about.
  */
 export class CheckAnswerSeal {
-  private readonly key: Buffer;
+  private readonly mac: KeyedMac;
 
   constructor(secret: string) {
-    this.key = createHmac('sha256', secret).update('sk:auth-check-answer').digest();
+    this.mac = new KeyedMac(secret, 'sk:auth-check-answer');
   }
 
   /** `answer` with its seal, for `token`. */
   seal(token: string, answer: Omit<CheckTokenResponse, 'seal'>): CheckTokenResponse {
-    return { ...answer, seal: this.mac(token, answer).toString('base64url') };
+    return { ...answer, seal: this.mac.of(sealed(token, answer)).toString('base64url') };
   }
 
   verify(token: string, answer: CheckTokenResponse): boolean {
-    const given = Buffer.from(answer.seal, 'base64url');
-    const expected = this.mac(token, answer);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  }
-
-  private mac(token: string, { valid, user_id, username, roles, expires_at }: Omit<CheckTokenResponse, 'seal'>): Buffer {
-    return createHmac('sha256', this.key).update(JSON.stringify([token, valid, user_id, username, roles, expires_at])).digest();
+    return this.mac.matches(Buffer.from(answer.seal, 'base64url'), sealed(token, answer));
   }
 }
+
+/** What an answer's seal covers: the token asked about, and every field of the answer. */
+const sealed = (token: string, { valid, user_id, username, roles, expires_at }: Omit<CheckTokenResponse, 'seal'>): string =>
+  JSON.stringify([token, valid, user_id, username, roles, expires_at]);
 
 /** Auth's `CheckToken` through `client` (a client of `authServiceDefinition()`); an answer without auth's seal throws. */
 export function checkTokenOver(client: RpcClient, seal: CheckAnswerSeal): TokenCheck {

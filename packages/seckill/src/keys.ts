@@ -24,6 +24,7 @@ function relayTags(count: number): string[] {
  */
 export function redisKeys(prefix: string) {
   const tag = (activityId: number) => `${prefix}{a${activityId}}`;
+  const relayLists = (count: number) => relayTags(count).map((relayTag) => `${prefix}{${relayTag}}:requests`);
   return {
     /** Qualifications issued so far (integer). */
     sold: (activityId: number) => `${tag(activityId)}:sold`,
@@ -48,9 +49,9 @@ export function redisKeys(prefix: string) {
     /** A used nonce, in the activity's slot so the Lua step claims it with the purchase. */
     nonce: (activityId: number, userId: number, nonce: string) => `${tag(activityId)}:nonce:${userId}:${nonce}`,
     /** The relay's request lists when it spreads attempts over `count` of them (RELAY_SHARDS). */
-    relayLists: (count: number) => relayTags(count).map((tag) => `${prefix}{${tag}}:requests`),
+    relayLists,
     /** The relay's one request list when it has one. */
-    requests: `${prefix}{${relayTags(1)[0]}}:requests`,
+    requests: relayLists(1)[0]!,
     replies: (instanceId: string) => `${prefix}relay:replies:${instanceId}`,
     soldOutChannel: `${prefix}events:sold-out`,
     /** A unit given back (an order expired or was cancelled) or counts rebuilt: sold-out and buy-limit knowledge is stale. */

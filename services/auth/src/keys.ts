@@ -66,20 +66,14 @@ export class KeyRing {
     const [rows] = await this.pool.query<RowDataPacket[]>(
       'SELECT kid, private_jwk, active_from, retire_at, endorsement FROM signing_keys ORDER BY active_from, kid',
     );
+    // A key's material never changes under its id: only its times are read again.
+    const imported = new Map(this.keys.map((key) => [key.kid, key]));
     const keys: RingKey[] = [];
     for (const row of rows) {
       if (row.private_jwk === null) continue;
       const kid = String(row.kid);
-      const privateJwk = privateJwkSchema.parse(JSON.parse(String(row.private_jwk)));
-      const { d: _secret, ...publicHalf } = privateJwk;
-      keys.push({
-        kid,
-        activeFrom: (row.active_from as Date).getTime(),
-        retireAt: row.retire_at === null ? null : (row.retire_at as Date).getTime(),
-        privateKey: await importJWK(privateJwk, ALGORITHM),
-        publicKey: await importJWK(publicHalf, ALGORITHM),
-        publicJwk: { ...publicHalf, kid },
-      });
+      const times = { activeFrom: (row.active_from as Date).getTime(), retireAt: row.retire_at === null ? null : (row.retire_at as Date).getTime() };
+      keys.push({ ...(imported.get(kid) ?? (await importKey(kid, String(row.private_jwk)))), ...times });
     }
     if (keys.length === 0) throw new Error('signing_keys holds no usable key');
     this.keys = keys;
@@ -107,6 +101,17 @@ export class KeyRing {
     const keys = this.keys.filter((k) => isPublished(k, now)).map((k) => ({ ...k.publicJwk, alg: ALGORITHM, use: 'sig' }));
     return { keys, endorsements: this.endorsements };
   }
+}
+
+async function importKey(kid: string, storedJwk: string): Promise<Omit<RingKey, 'activeFrom' | 'retireAt'>> {
+  const privateJwk = privateJwkSchema.parse(JSON.parse(storedJwk));
+  const { d: _secret, ...publicHalf } = privateJwk;
+  return {
+    kid,
+    privateKey: await importJWK(privateJwk, ALGORITHM),
+    publicKey: await importJWK(publicHalf, ALGORITHM),
+    publicJwk: { ...publicHalf, kid },
+  };
 }
 
 function isPublished(key: RingKey, now: number): boolean {

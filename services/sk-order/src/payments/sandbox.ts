@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { KeyedMac } from '@sk/http';
 import { parseJson } from '@sk/seckill';
 import { z } from 'zod';
 import type { PaymentConfirmation, PaymentProvider, SignedNotification } from './provider.js';
@@ -17,10 +17,10 @@ const notificationSchema = z.object({
  */
 export class SandboxProvider implements PaymentProvider {
   readonly name = 'sandbox';
-  private readonly key: Buffer;
+  private readonly mac: KeyedMac;
 
   constructor(secret: string) {
-    this.key = createHmac('sha256', secret).update('payments:sandbox').digest();
+    this.mac = new KeyedMac(secret, 'payments:sandbox');
   }
 
   async charge(orderId: string): Promise<{ payment_id: string; notification: SignedNotification }> {
@@ -30,9 +30,8 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   confirmationOf({ body, signature }: SignedNotification): PaymentConfirmation | undefined {
-    const expected = Buffer.from(this.sign(body), 'hex');
     const given = /^[0-9a-f]{64}$/i.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    if (!this.mac.matches(given, body)) return undefined;
     const notification = parseJson(notificationSchema, body);
     if (notification?.status !== 'succeeded') return undefined;
     return { payment_id: notification.payment_id, order_id: notification.order_id };
@@ -40,6 +39,6 @@ export class SandboxProvider implements PaymentProvider {
 
   /** The signature of a notification body (what the sandbox sends; tests sign with it too). */
   sign(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('hex');
+    return this.mac.of(body).toString('hex');
   }
 }
