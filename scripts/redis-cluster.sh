@@ -1,7 +1,7 @@
 # A local Redis Cluster: three masters with a replica each, on 127.0.0.1, data under
 # .data/redis-cluster/<port>. Sourced by scripts/infra.sh (its process helpers and SK_INFRA_PASSWORD).
 #
-# `./sk test` starts it for the files that run the sale on a cluster (test/support/infra.ts,
+# `./sk test` starts it for the files that run the sale on a cluster (packages/test-support/src/infra.ts,
 # isolate(..., { redis: 'cluster' })); `scripts/infra.sh cluster` starts it by hand and prints the
 # REDIS_CLUSTER_NODES and REDIS_URL (for the password) that put `./sk up` on it.
 

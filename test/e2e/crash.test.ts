@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { startService, type RunningService } from '../support/processes.js';
+import { isolate, startService, type RunningService } from '@sk/test-support';
 
 // Each service, as its entry starts it, meets an exception nobody catches (or a rejection nobody
 // handles) once it serves: thrown by a SIGUSR2 listener that the test preloads (--import), as a

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { pooled, type Answer, type Suite } from '../support/suite.js';
+import { pooled, type Answer, type Suite } from '@sk/test-support';
 
 /**
  * 200 shoppers × 10 attempts on 50 in stock, buy limit 2: exactly the stock is sold, nobody above

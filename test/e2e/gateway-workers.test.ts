@@ -3,9 +3,7 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ZkSession } from '@sk/zookeeper';
-import { ZK_HOSTS, isolate } from '../support/infra.js';
-import { answersCounted } from '../support/metrics.js';
-import { startService, type RunningService } from '../support/processes.js';
+import { ZK_HOSTS, answersCounted, isolate, startService, type RunningService } from '@sk/test-support';
 
 // The gateway as a primary and two workers sharing its port (GATEWAY_WORKERS=2), on its own: what
 // it answers by itself (unknown routes) is enough to see it counted, registered and kept alive.

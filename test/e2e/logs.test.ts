@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { freePort } from '../support/processes.js';
-import { Suite, type Shopper } from '../support/suite.js';
+import { Suite, freePort, isolate, type Shopper } from '@sk/test-support';
 
 const iso = isolate('e2e_logs');
 let suite: Suite;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { Suite, type Shopper } from '../support/suite.js';
+import { Suite, isolate, type Shopper } from '@sk/test-support';
 
 const iso = isolate('e2e_metrics');
 let suite: Suite;

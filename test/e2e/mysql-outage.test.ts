@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { Suite, type Shopper } from '../support/suite.js';
-import { TcpRelay } from '../support/tcp-relay.js';
+import { Suite, TcpRelay, isolate, type Shopper } from '@sk/test-support';
 
 // auth and sk-admin reach MySQL through a relay the test cuts and restores: the shared server stays up.
 const iso = isolate('e2e_mysql_outage');

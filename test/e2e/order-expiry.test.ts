@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { Suite, pooled, type Answer, type Shopper } from '../support/suite.js';
+import { Suite, isolate, pooled, type Answer, type Shopper } from '@sk/test-support';
 import { expectStored, ordersOf } from './order-checks.js';
 
 const iso = isolate('e2e_order_expiry');

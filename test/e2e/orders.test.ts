@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxProvider } from '../../services/sk-order/src/payments/sandbox.js';
-import { isolate } from '../support/infra.js';
-import { Suite, pooled, type Answer, type Shopper } from '../support/suite.js';
+import { Suite, isolate, pooled, type Answer, type Shopper } from '@sk/test-support';
 import { expectStored, ordersOf } from './order-checks.js';
 
 const iso = isolate('e2e_orders');

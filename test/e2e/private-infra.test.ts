@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { Exception, ZkSession, isCode } from '@sk/zookeeper';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/processes.js';
+import { freePort } from '@sk/test-support';
 
 // The private Redis, MariaDB and ZooKeeper that ./sk starts (scripts/infra.sh), in a root of this
 // test's own on ports of its own; but for the ZooKeeper test, the one the tests already run is reused.

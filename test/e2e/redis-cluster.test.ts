@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import { redisKeys } from '@sk/seckill';
-import { isolate } from '../support/infra.js';
-import { Suite, pooled, type Shopper } from '../support/suite.js';
+import { Suite, isolate, pooled, type Shopper } from '@sk/test-support';
 import { crowdBuysExactlyTheStock } from './crowd.js';
 import { expectStored, ordersOf } from './order-checks.js';
 

@@ -1,9 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { freePort } from '../support/processes.js';
-import { PrivateRedis } from '../support/redis.js';
-import { Suite, pooled, type Shopper } from '../support/suite.js';
+import { PrivateRedis, Suite, freePort, isolate, pooled, type Shopper } from '@sk/test-support';
 
 const iso = isolate('e2e_redis_outage');
 let redis: PrivateRedis;

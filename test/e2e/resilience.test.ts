@@ -1,8 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import type { RunningService } from '../support/processes.js';
-import { Suite, type Answer, type Shopper } from '../support/suite.js';
+import { Suite, isolate, type Answer, type RunningService, type Shopper } from '@sk/test-support';
 
 // sk-app gives up waiting on sk-core after 1 s, so a dead sk-core is answered quickly.
 const RELAY_TIMEOUT_MS = 1_000;

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { answersCounted } from '../support/metrics.js';
-import { Suite, type Shopper } from '../support/suite.js';
+import { Suite, answersCounted, isolate, type Shopper } from '@sk/test-support';
 import { crowdBuysExactlyTheStock } from './crowd.js';
 
 const iso = isolate('e2e_sale');

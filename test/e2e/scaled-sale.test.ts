@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { Suite } from '../support/suite.js';
+import { Suite, isolate } from '@sk/test-support';
 import { crowdBuysExactlyTheStock } from './crowd.js';
 
 const iso = isolate('e2e_scaled');

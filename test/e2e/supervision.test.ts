@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { freePort } from '../support/processes.js';
+import { freePort, isolate } from '@sk/test-support';
 
 // scripts/supervise.sh, the supervisor ./sk starts each service instance under, driven as ./sk does
 // (spawn: a session of its own, output appended to the instance's log; down: SIGTERM to the group),

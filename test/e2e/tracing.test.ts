@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { spanCollector, type Span, type SpanCollector } from '../support/spans.js';
-import { Suite, type Shopper } from '../support/suite.js';
+import { Suite, isolate, spanCollector, type Shopper, type Span, type SpanCollector } from '@sk/test-support';
 
 const iso = isolate('e2e_tracing');
 let receiver: SpanCollector;

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateMode, Exception, ZkSession, isCode } from '@sk/zookeeper';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../support/activities.js';
-import { isolate, removeTree } from '../support/infra.js';
-import { Suite, type Shopper } from '../support/suite.js';
+import { Suite, isolate, removeTree, until, type Shopper } from '@sk/test-support';
 
 // The suite with ZK_AUTH, as ./sk runs it on its private ZooKeeper, on a root that a run without
 // credentials left open and where someone registered an instance of their own.

@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { freePort } from '../support/processes.js';
-import { Suite, type Shopper } from '../support/suite.js';
-import { PrivateZooKeeper } from '../support/zookeeper.js';
+import { PrivateZooKeeper, Suite, freePort, isolate, type Shopper } from '@sk/test-support';
 
 const iso = isolate('e2e_zk_outage');
 let zk: PrivateZooKeeper;

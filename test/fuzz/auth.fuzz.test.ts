@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, passwordGrant, startAuth, type AuthInstance } from '../../services/auth/test/support.js';
-import { isolate } from '../support/infra.js';
+import { isolate } from '@sk/test-support';
 import { authorizations, oddString, requests, shaped, shown, type FuzzRequest, type Route } from './arbitraries.js';
 import { FUZZ_TEST_TIMEOUT_MS, fuzz, inject, injectedPath, storedState, type Invariants } from './harness.js';
 

@@ -3,14 +3,14 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewaySeal, GATEWAY_HEADERS, type SkFastify } from '@sk/http';
-import { KILL_BATCH_PATH } from '@sk/seckill';
+import { GatewaySeal, type SkFastify } from '@sk/http';
+import { GATEWAY_HEADERS, KILL_BATCH_PATH } from '@sk/seckill';
 // Packages the root does not depend on, through the build the services load.
 import { StaticDiscovery } from '../../packages/discovery/dist/index.js';
 import { buildApp } from '../../services/gateway/src/app.js';
 import { nonCanonical } from '../../services/gateway/src/canonical-path.js';
 import { loadLimits } from '../../services/gateway/src/limits.js';
-import { TokenMint } from '../support/tokens.js';
+import { TokenMint } from '@sk/test-support';
 import { authorizations, good, obj, oddString, requests, shaped, shown, type FuzzRequest, type Route } from './arbitraries.js';
 import { FUZZ_TEST_TIMEOUT_MS, expectSound, fuzz, inject, injectedPath, injectedUrl, type Answer, type Invariants } from './harness.js';
 

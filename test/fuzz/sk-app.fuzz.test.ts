@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewaySeal, GATEWAY_HEADERS, createLogger, type SkFastify } from '@sk/http';
-import { AnswerCounts, Blacklist, KILL_BATCH_PATH, redisKeys, requestSignature, signKeyFor, type ActivityBook } from '@sk/seckill';
+import { GatewaySeal, createLogger, type SkFastify } from '@sk/http';
+import { AnswerCounts, Blacklist, GATEWAY_HEADERS, KILL_BATCH_PATH, redisKeys, requestSignature, signKeyFor, type ActivityBook } from '@sk/seckill';
 import type { ZkSession } from '@sk/zookeeper';
 // Packages the root does not depend on, through the build the services load.
 import { createBlockingRedis, createRedis, type Redis } from '../../packages/storage/dist/index.js';
@@ -13,9 +13,7 @@ import { Seckill } from '../../services/sk-app/src/seckill.js';
 import { SoldCounts } from '../../services/sk-app/src/sold-counts.js';
 import { Qualifier } from '../../services/sk-core/src/qualifier.js';
 import { RelayWorker } from '../../services/sk-core/src/relay-worker.js';
-import { activity, bookWith } from '../support/activities.js';
-import { isolate } from '../support/infra.js';
-import { TokenMint } from '../support/tokens.js';
+import { TokenMint, activity, bookWith, isolate } from '@sk/test-support';
 import { authorizations, good, obj, oddString, render, requests, shaped, shown, type FuzzRequest, type Json, type Route } from './arbitraries.js';
 import { FUZZ_TEST_TIMEOUT_MS, envelopeProblem, fuzz, inject, injectedPath, injectedUrl, type Answer, type Invariants } from './harness.js';
 

@@ -10,8 +10,7 @@ import { OrderService } from '../../services/sk-order/src/order-service.js';
 import { PaymentLedger } from '../../services/sk-order/src/payments/payment-ledger.js';
 import { SIGNATURE_HEADER } from '../../services/sk-order/src/payments/provider.js';
 import { SandboxProvider } from '../../services/sk-order/src/payments/sandbox.js';
-import { isolate } from '../support/infra.js';
-import { TokenMint } from '../support/tokens.js';
+import { TokenMint, isolate } from '@sk/test-support';
 import { authorizations, oddSegment, requests, shaped, shown, type FuzzRequest, type Route } from './arbitraries.js';
 import { FUZZ_TEST_TIMEOUT_MS, expectSound, fuzz, inject, injectedPath, storedState, type Invariants } from './harness.js';
 

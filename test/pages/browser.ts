@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Locator, type Page } from 'playwright-core';
-import { isolate, type Isolation } from '../support/infra.js';
-import { Suite, type SuiteShape } from '../support/suite.js';
+import { Suite, isolate, type Isolation, type SuiteShape } from '@sk/test-support';
 
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };

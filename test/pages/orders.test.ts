@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { Shopper } from '../support/suite.js';
+import type { Shopper } from '@sk/test-support';
 import { OPERATOR, accounts, article, buyOnce, namedSale, pagesSuite, type Account } from './browser.js';
 
 // The order half of the pages: needs the orders routes (sk-order behind /orders, `orders` counts, reconciliation).

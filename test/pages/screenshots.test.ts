@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { pooled } from '../support/suite.js';
+import { pooled } from '@sk/test-support';
 import { DESKTOP, OPERATOR, PHONE, article, buyOnce, namedSale, pagesSuite } from './browser.js';
 
 // The README's pictures of both pages: `SK_SCREENSHOTS=docs ./sk test test/pages/screenshots` writes them to docs/

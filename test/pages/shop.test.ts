@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // (for the functions run in the page)
 import { describe, expect, it } from 'vitest';
-import { startService, type RunningService } from '../support/processes.js';
+import { startService, type RunningService } from '@sk/test-support';
 import { OPERATOR, PHONE, accounts, article, buyOnce, namedSale, pagesSuite, type Account, type OpenOptions } from './browser.js';
 
 const t = pagesSuite('pages_shop');

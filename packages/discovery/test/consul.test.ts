@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { until } from '../../../test/support/activities.js';
+import { until } from '@sk/test-support';
 import { ConsulDiscovery, MAX_WEIGHT, SmoothWeightedBalancer, createDiscovery, type ConsulDiscoveryOptions, type ServiceInstance } from '../src/index.js';
 import { ConsulFixture } from './consul-fixture.js';
 

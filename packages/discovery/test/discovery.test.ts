@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CreateMode, Exception, ZkSession, isCode } from '@sk/zookeeper';
-import { ZK_HOSTS, removeTree } from '../../../test/support/infra.js';
-import { until } from '../../../test/support/activities.js';
+import { ZK_HOSTS, removeTree, until } from '@sk/test-support';
 import { MAX_WEIGHT, SmoothWeightedBalancer, StaticDiscovery, ZookeeperDiscovery } from '../src/index.js';
 
 const root = `/skt/discovery-${process.pid}`;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { createTracing } from '@sk/tracing';
-import { spanCollector } from '../../../test/support/spans.js';
+import { spanCollector } from '@sk/test-support';
 import { Codes, SkError, createService, type SkFastify } from '../src/index.js';
 import { installAnswerCode } from '../src/answer-code.js';
 import { installMetrics } from '../src/metrics.js';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis, type Redis } from '@sk/storage';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate } from '@sk/test-support';
 import { SharedLeakyBucket } from '../src/index.js';
 
 const iso = isolate('shared_bucket');

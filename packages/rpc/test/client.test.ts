@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { ZookeeperDiscovery, type ServiceInstance } from '@sk/discovery';
 import { ZkSession } from '@sk/zookeeper';
-import { isolate, type Isolation } from '../../../test/support/infra.js';
-import { startService, type RunningService } from '../../../test/support/processes.js';
-import { until } from '../../../test/support/activities.js';
+import { isolate, startService, until, type Isolation, type RunningService } from '@sk/test-support';
 import { CheckAnswerSeal, RpcClient, RpcError, UnsealedAnswerError, authServiceDefinition, checkTokenOver, type BreakerMaker, type RpcCall } from '../src/index.js';
 
 // Two real auth processes, each serving CheckToken on its own gRPC port and registered with it in ZooKeeper.

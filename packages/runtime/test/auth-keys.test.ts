@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { JSONWebKeySet } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Discovery, ServiceInstance } from '@sk/discovery';
-import { TokenMint } from '../../../test/support/tokens.js';
+import { TokenMint } from '@sk/test-support';
 import { authTokenVerifier } from '../src/index.js';
 
 /** An auth stand-in answering `/oauth/jwks` with whatever `keys` holds now. */

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { createBlockingRedis, createRedis, type Redis } from '@sk/storage';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate } from '@sk/test-support';
 import { SoldOutFollower, redisKeys, soldOutMessage, type ActivityBook, type ActivityConfig } from '../src/index.js';
 
 const iso = isolate('sold_out_follow');

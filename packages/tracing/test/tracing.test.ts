@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { spanCollector } from '../../../test/support/spans.js';
+import { spanCollector } from '@sk/test-support';
 import { b3Of, createTracing, fromB3, type TraceContext } from '../src/index.js';
 
 /** A port nothing listens on: the collector is down. */

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZK_HOSTS, removeTree } from '../../../test/support/infra.js';
-import { freePort } from '../../../test/support/processes.js';
-import { PrivateZooKeeper } from '../../../test/support/zookeeper.js';
+import { PrivateZooKeeper, ZK_HOSTS, freePort, removeTree } from '@sk/test-support';
 import { CreateMode, Exception, ZkSession, isCode, type ZkOptions } from '../src/index.js';
 
 // Each test's root sits one level below a parent of its own, so that the parent shows what the

@@ -1,7 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
-import { freePort } from '../../../test/support/processes.js';
-import { PrivateZooKeeper } from '../../../test/support/zookeeper.js';
+import { PrivateZooKeeper, freePort } from '@sk/test-support';
 import { ZkSession } from '../src/index.js';
 
 const servers: PrivateZooKeeper[] = [];

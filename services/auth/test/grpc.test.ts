@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CheckAnswerSeal } from '@sk/rpc';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate } from '@sk/test-support';
 import { startGrpcServer, type GrpcServer } from '../src/grpc.js';
 import { authClient, checkToken, startAuth, type AuthClient, type AuthInstance } from './support.js';
 

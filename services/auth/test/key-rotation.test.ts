@@ -2,7 +2,7 @@ import { SignJWT, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AUDIENCE, ISSUER, TokenVerifier } from '@sk/identity';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate } from '@sk/test-support';
 import { rotateSigningKey, type RingKey } from '../src/keys.js';
 import { createUser, passwordGrant, startAuth, type AuthInstance } from './support.js';
 

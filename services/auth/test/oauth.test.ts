@@ -4,7 +4,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenVerifier } from '@sk/identity';
 import { signKeyFor } from '@sk/seckill';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate } from '@sk/test-support';
 import { createUser, passwordGrant, refreshGrant, startAuth, type AuthInstance } from './support.js';
 
 const iso = isolate('auth_oauth');

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '@sk/identity';
 import { MIGRATIONS_DIR, createMysql, migrate } from '@sk/storage';
-import { isolate, type Isolation } from '../../../test/support/infra.js';
+import { isolate, type Isolation } from '@sk/test-support';
 import { createUser, passwordGrant, startAuth, type AuthInstance } from './support.js';
 
 const isolations: Isolation[] = [];

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isolate } from '../../../test/support/infra.js';
-import { TcpRelay } from '../../../test/support/tcp-relay.js';
+import { TcpRelay, isolate } from '@sk/test-support';
 import { passwordGrant, startAuth, type AuthInstance } from './support.js';
 
 // MySQL is reached through a relay the test cuts and restores: the shared server stays up.

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serviceInstanceSchema } from '@sk/discovery';
 import { ZkSession } from '@sk/zookeeper';
-import { isolate } from '../../../test/support/infra.js';
-import { startService, type RunningService } from '../../../test/support/processes.js';
+import { isolate, startService, type RunningService } from '@sk/test-support';
 import { authClient, checkToken } from './support.js';
 
 const iso = isolate('auth_process');

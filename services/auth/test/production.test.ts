@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { isolate, removeTree } from '../../../test/support/infra.js';
-import { startService } from '../../../test/support/processes.js';
+import { isolate, removeTree, startService } from '@sk/test-support';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const iso = isolate('auth_production');

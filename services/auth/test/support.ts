@@ -7,7 +7,7 @@ import { loadConfig } from '@sk/config';
 import type { SkFastify } from '@sk/http';
 import { hashPassword } from '@sk/identity';
 import { createMysql, type Pool } from '@sk/storage';
-import type { Isolation } from '../../../test/support/infra.js';
+import type { Isolation } from '@sk/test-support';
 import { buildApp } from '../src/app.js';
 import { prepareAuth, type Auth } from '../src/auth.js';
 import { configSchema } from '../src/config.js';

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZkSession } from '@sk/zookeeper';
-import { isolate, type Isolation } from '../../../test/support/infra.js';
-import { startService, type RunningService } from '../../../test/support/processes.js';
+import { isolate, startService, type Isolation, type RunningService } from '@sk/test-support';
 import { TokenMint, startFakeUpstream, type FakeUpstream } from './fakes.js';
 
 // AUTH_MODE=rpc: the gateway asks a real auth's gRPC CheckToken instead of verifying tokens itself.

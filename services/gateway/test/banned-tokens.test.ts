@@ -5,8 +5,7 @@ import type { SkFastify } from '@sk/http';
 import { TokenVerifier } from '@sk/identity';
 import { Blacklist, publishBlacklistChanges, redisKeys, type BlacklistChange } from '@sk/seckill';
 import { createBlockingRedis, createRedis, type Redis } from '@sk/storage';
-import { isolate } from '../../../test/support/infra.js';
-import { until } from '../../../test/support/activities.js';
+import { isolate, until } from '@sk/test-support';
 import { buildApp } from '../src/app.js';
 import { TokenMint } from './fakes.js';
 

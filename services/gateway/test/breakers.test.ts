@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StaticDiscovery } from '@sk/discovery';
 import { Registry, type SkFastify } from '@sk/http';
 import { TokenVerifier } from '@sk/identity';
-import { freePort } from '../../../test/support/processes.js';
+import { freePort } from '@sk/test-support';
 import { buildApp } from '../src/app.js';
 import { BreakerFactory, DEFAULT_BREAKER_OPTIONS } from '../src/breakers.js';
 import { until } from './fakes.js';

@@ -78,5 +78,4 @@ export async function registerDeadInstance(service: string, port: number, zk: Zk
   return discovery;
 }
 
-export { TokenMint } from '../../../test/support/tokens.js';
-export { until } from '../../../test/support/activities.js';
+export { TokenMint, until } from '@sk/test-support';

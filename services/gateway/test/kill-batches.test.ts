@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SkError } from '@sk/http';
 import { KILL_BATCH_PATH } from '@sk/seckill';
 import { KillBatches, type Kill, type KillAnswer } from '../src/kill-batches.js';
-import type { OutboundRequest, UpstreamResponse } from '../src/proxy.js';
+import type { OutboundRequest, UpstreamResponse } from '../src/outbound.js';
 
 const kill = (n: number): Kill => ({ authorization: `Bearer t${n}`, client_ip: '127.0.0.1', body: `{"product_id":${n}}` });
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));

@@ -7,7 +7,7 @@ import { TokenVerifier } from '@sk/identity';
 import { buildApp } from '../src/app.js';
 import { limitsFileSchema, loadLimits, type LimitsFile } from '../src/limits.js';
 import { createRedis, type Redis } from '@sk/storage';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate } from '@sk/test-support';
 import { TokenMint } from './fakes.js';
 
 // An sk-app stand-in answering every request with the client address the gateway vouched for.

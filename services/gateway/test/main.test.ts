@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZookeeperDiscovery } from '@sk/discovery';
 import { KILL_BATCH_PATH } from '@sk/seckill';
 import { ZkSession } from '@sk/zookeeper';
-import { isolate, type Isolation } from '../../../test/support/infra.js';
-import { startService, type RunningService } from '../../../test/support/processes.js';
+import { isolate, startService, type Isolation, type RunningService } from '@sk/test-support';
 import { TokenMint, startFakeUpstream, until, type FakeUpstream } from './fakes.js';
 
 // The real process: config from the environment, self-registration, and token keys fetched from

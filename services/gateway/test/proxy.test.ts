@@ -4,7 +4,7 @@ import { ZookeeperDiscovery } from '@sk/discovery';
 import type { SkFastify } from '@sk/http';
 import { TokenVerifier } from '@sk/identity';
 import { ZkSession } from '@sk/zookeeper';
-import { isolate, type Isolation } from '../../../test/support/infra.js';
+import { isolate, type Isolation } from '@sk/test-support';
 import { buildApp } from '../src/app.js';
 import { TokenMint, startFakeUpstream, type FakeUpstream, type Seen } from './fakes.js';
 

@@ -3,8 +3,7 @@ import { orderId, parseActivity, redisKeys, zkPaths, type ActivityConfig, type O
 import { MIGRATIONS_DIR, createMysql, createRedis, migrate, type Pool, type Redis } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import type { RowDataPacket } from 'mysql2/promise';
-import { isolate, type Isolation } from '../../../test/support/infra.js';
-import { TokenMint } from '../../../test/support/tokens.js';
+import { TokenMint, isolate, type Isolation } from '@sk/test-support';
 import { buildApp } from '../src/app.js';
 import { OperatorCheck } from '../src/operator-check.js';
 

@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { CreateMode, ZkSession } from '@sk/zookeeper';
 import { createMysql } from '@sk/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate, type Isolation } from '../../../test/support/infra.js';
-import { freePort, startService, type RunningService } from '../../../test/support/processes.js';
+import { freePort, isolate, startService, type Isolation, type RunningService } from '@sk/test-support';
 import { eventually, testTokens } from './harness.js';
 
 /** The process as `./sk` runs it: config from the environment, keys from the auth instance found in discovery. */

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '@sk/seckill';
 import { createBlockingRedis, createRedis } from '@sk/storage';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate } from '@sk/test-support';
 import { RelayClient } from '../src/relay.js';
 
 const iso = isolate('sk_app_relay');

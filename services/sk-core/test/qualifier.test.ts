@@ -3,8 +3,7 @@ import { Redis as NodeRedis } from 'ioredis';
 import { ActivityBook, redisKeys, type RelayRequest } from '@sk/seckill';
 import { createRedis, type Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
-import { isolate } from '../../../test/support/infra.js';
-import { activity, bookWith, publishActivities, until } from '../../../test/support/activities.js';
+import { activity, bookWith, isolate, publishActivities, until } from '@sk/test-support';
 import { Qualifier, randomDraw } from '../src/qualifier.js';
 
 const iso = isolate('qualifier');

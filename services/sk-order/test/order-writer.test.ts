@@ -6,7 +6,7 @@ import { MIGRATIONS_DIR, createMysql, createRedis, migrate, type Pool, type Redi
 import type { ActivityScope } from '../src/activity-scope.js';
 import { OrderWriter } from '../src/order-writer.js';
 import { WRITERS_GROUP } from '../src/stream-group.js';
-import { isolate } from '../../../test/support/infra.js';
+import { isolate } from '@sk/test-support';
 
 const iso = isolate('order_writer');
 const keys = redisKeys(iso.redisPrefix);

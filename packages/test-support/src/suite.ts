@@ -1,5 +1,5 @@
-import { GATEWAY_HEADERS, GatewaySeal } from '@sk/http';
-import { requestSignature } from '@sk/seckill';
+import { GatewaySeal } from '@sk/http';
+import { GATEWAY_HEADERS, requestSignature } from '@sk/seckill';
 import type { Isolation } from './infra.js';
 import { startService, type RunningService } from './processes.js';
 
