@@ -1,30 +1,17 @@
 import { KeyedMac } from './keyed-mac.js';
 
-/** Headers only the gateway sets on what it forwards (a client's own are dropped at the edge). */
-export const GATEWAY_HEADERS = {
-  /** The shopper's address, as the gateway saw it. */
-  clientIp: 'x-sk-client-ip',
-  /** The verified user, when the route asks for one. */
-  userId: 'x-sk-user-id',
-  roles: 'x-sk-roles',
-  /** The seal: proof that a gateway of this suite sent the request (GatewaySeal). */
-  seal: 'x-sk-gateway',
-} as const;
-
 /** How far a seal's time may be from the checker's clock (either way). */
 const SEAL_LIFETIME_MS = 30_000;
 
-/** What a seal covers of a request: its line and the claims the gateway makes about its client. */
+/**
+ * What a seal covers of a request: its line and the claims the gateway makes about its client
+ * (read off a request's headers by `sealedFields`, @sk/seckill, where the header names are).
+ */
 export interface SealedFields {
   method: string;
   url: string;
   clientIp?: string | string[] | undefined;
   userId?: string | string[] | undefined;
-}
-
-/** The fields a seal covers, of a request with these headers (as sent, or as received). */
-export function sealedFields(method: string, url: string, headers: Record<string, string | string[] | undefined>): SealedFields {
-  return { method, url, clientIp: headers[GATEWAY_HEADERS.clientIp], userId: headers[GATEWAY_HEADERS.userId] };
 }
 
 /**
@@ -41,7 +28,7 @@ export class GatewaySeal {
     this.mac = new KeyedMac(secret, 'sk:gateway-seal');
   }
 
-  /** The seal header's value for a request sent now. */
+  /** The seal header's value (`GATEWAY_HEADERS.seal`, @sk/seckill) for a request sent now. */
   seal(fields: SealedFields, now = Date.now()): string {
     return `${now}.${this.mac.of(sealed(fields, now)).toString('base64url')}`;
   }

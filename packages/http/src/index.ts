@@ -1,8 +1,9 @@
 // The request fields it adds (answerCode, route, logAnswer) are part of every service's request type.
 import './answer-code.js';
-export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type FieldError } from './codes.js';
+// The contract's codes are @sk/codes' (packages that need nothing else of HTTP depend on it alone); here for the services.
+export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type FieldError } from '@sk/codes';
 export { answerForError, bodyFieldErrors, createLogger, createService, BODY_LIMIT, CONNECTION_LIMITS, REDACT, type ErrorAnswer, type ServiceOptions, type SkFastify } from './server.js';
-export { GATEWAY_HEADERS, GatewaySeal, sealedFields, type SealedFields } from './gateway-seal.js';
+export { GatewaySeal, type SealedFields } from './gateway-seal.js';
 export { KeyedMac } from './keyed-mac.js';
 export { exitOnCrash, listenAndServe } from './lifecycle.js';
 export { ConnectionBalancer, serveHandedConnections } from './cluster-connections.js';

@@ -19,7 +19,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { Codes, SkError, envelope, type FieldError } from './codes.js';
+import { Codes, SkError, envelope, type FieldError } from '@sk/codes';
 import { installAnswerCode } from './answer-code.js';
 import { installMetrics } from './metrics.js';
 import { LogBlocks } from './log-blocks.js';

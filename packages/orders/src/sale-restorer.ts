@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { stockReturnedMessage, type RedisKeys } from '@sk/seckill';
+import { orderRecordsOf, stockReturnedMessage, type RedisKeys, type StreamEntry } from '@sk/seckill';
 import { evalScript, loadLua, type Redis } from '@sk/storage';
 import { heldRecord } from './order.js';
-import { orderRecordsOf, type StreamEntry } from './order-stream.js';
 import type { OrderStore } from './order-store.js';
 
 const RESTORE = loadLua(new URL('../lua/restore.lua', import.meta.url));

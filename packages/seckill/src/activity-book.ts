@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ChildrenCache, type ZkSession } from '@sk/zookeeper';
 import { activityStatus, parseActivity, type ActivityConfig, type ActivityStatus } from './activity.js';
-import { zkPaths } from './keys.js';
+import { zkPaths } from './wire/keys.js';
 
 /**
  * Every activity, held in memory from the ZooKeeper mirror and kept current by watches, plus

@@ -1,6 +1,6 @@
-import { Codes, SkError, type CodeInfo } from '@sk/http';
+import { Codes, SkError, type CodeInfo } from '@sk/codes';
 import type { ActivityBook } from './activity-book.js';
-import type { RedisKeys } from './keys.js';
+import type { RedisKeys } from './wire/keys.js';
 import type { Redis } from '@sk/storage';
 import { BatchedCounts, type Tally } from './batched-counts.js';
 

@@ -1,16 +1,8 @@
 import { SerialRerun } from '@sk/concurrency';
 import { subscribe, type Redis } from '@sk/storage';
-import {
-  BLACKLIST_SOURCES,
-  blacklistChangeSchema,
-  isActiveEntry,
-  readBlacklist,
-  type BlacklistChange,
-  type BlacklistEntry,
-  type BlacklistKind,
-} from './blacklist.js';
-import type { RedisKeys } from './keys.js';
-import { parseJson } from './parse-json.js';
+import { isActiveEntry, readBlacklist } from './blacklist.js';
+import { BLACKLIST_SOURCES, parseBlacklistChange, type BlacklistChange, type BlacklistEntry, type BlacklistKind } from './wire/blacklist.js';
+import type { RedisKeys } from './wire/keys.js';
 
 const RELOAD_RETRY_MS = 500;
 
@@ -103,7 +95,7 @@ export class Blacklist {
   };
 
   private readonly onMessage = (message: string) => {
-    const change = parseJson(blacklistChangeSchema, message);
+    const change = parseBlacklistChange(message);
     if (change) this.apply(change);
   };
 }

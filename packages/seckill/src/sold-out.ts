@@ -1,25 +1,10 @@
 import { once } from 'node:events';
 import { isRedisReady, subscribe, type Redis } from '@sk/storage';
-import { z } from 'zod';
 import { activityStatus } from './activity.js';
 import type { ActivityBook } from './activity-book.js';
-import type { RedisKeys } from './keys.js';
-import { parseJson } from './parse-json.js';
 import { readSold } from './stock.js';
-
-const soldOutSchema = z.object({ activity_id: z.number().int(), total: z.number().int() });
-/** Units returned to an activity: by these users' orders, or, without users, all of them (counts rebuilt). */
-const stockReturnedSchema = z.object({ activity_id: z.number().int(), user_ids: z.array(z.number().int()).max(10_000).optional() });
-export type StockReturned = z.output<typeof stockReturnedSchema>;
-
-export function soldOutMessage(activityId: number, total: number): string {
-  return JSON.stringify({ activity_id: activityId, total });
-}
-
-/** Units of the activity given back (by these users' orders), or, without users, its counts rebuilt. */
-export function stockReturnedMessage(activityId: number, userIds?: readonly number[]): string {
-  return JSON.stringify(userIds === undefined ? { activity_id: activityId } : { activity_id: activityId, user_ids: userIds });
-}
+import type { RedisKeys } from './wire/keys.js';
+import { parseSoldOut, parseStockReturned, type StockReturned } from './wire/sold-out.js';
 
 export interface SoldOutFollowerOptions {
   /** A connection of its own: it enters subscriber mode. */
@@ -88,14 +73,14 @@ export class SoldOutFollower {
   }
 
   private hearReturned(message: string): void {
-    const returned = parseJson(stockReturnedSchema, message);
+    const returned = parseStockReturned(message);
     if (!returned) return;
     this.book.reopen(returned.activity_id);
     this.opts.onStockReturned?.(returned);
   }
 
   private hear(message: string): void {
-    const soldOut = parseJson(soldOutSchema, message);
+    const soldOut = parseSoldOut(message);
     if (soldOut) this.book.markSoldOut(soldOut.activity_id, soldOut.total);
   }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from '@sk/storage';
-import type { RedisKeys } from './keys.js';
+import type { RedisKeys } from './wire/keys.js';
 
 /**
  * Qualifications issued per activity, as sk-core counts them (a missing key is 0). One GET per

@@ -1,7 +1,7 @@
 import { TurnBatch } from '@sk/concurrency';
 import { Codes, SkError } from '@sk/http';
 import { KILL_BATCH_MAX, KILL_BATCH_PATH, killBatchAnswersSchema, type KillBatch } from '@sk/seckill';
-import type { HeaderMap, OutboundRequest, UpstreamResponse } from './proxy.js';
+import type { HeaderMap, OutboundRequest, UpstreamResponse } from './outbound.js';
 
 export type Kill = KillBatch['kills'][number];
 

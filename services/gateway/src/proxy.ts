@@ -1,29 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
-import { Codes, GATEWAY_HEADERS, SkError, sealedFields, type GatewaySeal } from '@sk/http';
+import { Codes, SkError, type GatewaySeal } from '@sk/http';
 import type { Identity } from '@sk/identity';
-import type { TraceContext, Tracing } from '@sk/tracing';
+import { GATEWAY_HEADER_PREFIX, GATEWAY_HEADERS, sealedFields } from '@sk/seckill';
+import type { Tracing } from '@sk/tracing';
+import type { HeaderMap, OutboundRequest, UpstreamResponse } from './outbound.js';
 import type { Upstream, Upstreams } from './upstreams.js';
-
-export type HeaderMap = Record<string, string | string[]>;
-
-export interface OutboundRequest {
-  method: string;
-  /** Path and query exactly as the client sent them. */
-  url: string;
-  headers: HeaderMap;
-  body?: Buffer | undefined;
-  /** Overrides the pool's timeouts for a request known to be slow. */
-  timeoutMs?: number;
-  /** The gateway's server span for this request, when traced. */
-  trace?: TraceContext | undefined;
-}
-
-export interface UpstreamResponse {
-  status: number;
-  headers: HeaderMap;
-  body: Buffer;
-}
 
 export interface ForwarderLogger {
   warn(details: object, message: string): void;
@@ -35,7 +17,7 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-aut
 const NOT_FORWARDED_UP = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip']);
 const NOT_FORWARDED_DOWN = new Set([...HOP_BY_HOP, 'content-length']);
 // Identity headers are the gateway's to set: whatever a client sends under these names is dropped.
-const IDENTITY_PREFIXES = ['x-sk-', 'x-user-'];
+const IDENTITY_PREFIXES = [GATEWAY_HEADER_PREFIX, 'x-user-'];
 
 /**
  * The most header bytes (names and values) a client may send: what the gateway adds (client

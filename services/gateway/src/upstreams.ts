@@ -2,7 +2,7 @@ import type CircuitBreaker from 'opossum';
 import { Pool } from 'undici';
 import { InstanceResources, breakerAdmits, type Balancer, type Discovery, type ServiceInstance } from '@sk/discovery';
 import type { BreakerFactory } from './breakers.js';
-import type { OutboundRequest, UpstreamResponse } from './proxy.js';
+import type { OutboundRequest, UpstreamResponse } from './outbound.js';
 
 export interface UpstreamOptions {
   /** Bounds connecting, waiting for the response head and each pause in its body. */

@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import { GATEWAY_HEADERS } from '@sk/http';
-import { canonicalIp } from '@sk/seckill';
+import { GATEWAY_HEADERS, canonicalIp } from '@sk/seckill';
 
 export const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1';
 

@@ -1,8 +1,8 @@
 import { errorCodes, type FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { KILL_BATCH_BODY_LIMIT, KILL_BATCH_PATH, killBatchSchema, type AnswerCounts, type KillBatch, type KillBatchAnswer } from '@sk/seckill';
+import { GATEWAY_HEADERS, KILL_BATCH_BODY_LIMIT, KILL_BATCH_PATH, killBatchSchema, sealedFields, type AnswerCounts, type KillBatch, type KillBatchAnswer } from '@sk/seckill';
 import { authenticate, authenticateBearer, type TokenVerifier } from '@sk/identity';
-import { Codes, GATEWAY_HEADERS, SkError, answerForError, bodyFieldErrors, envelope, sealedFields, type GatewaySeal, type SkPlugin } from '@sk/http';
+import { Codes, SkError, answerForError, bodyFieldErrors, envelope, type GatewaySeal, type SkPlugin } from '@sk/http';
 import { b3Of } from '@sk/tracing';
 import type { Admission } from '../admission.js';
 import { originOf, type RequestOrigin } from '../client-ip.js';

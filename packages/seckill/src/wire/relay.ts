@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { qualificationSchema } from './orders.js';
 
 /** The relay's lists on a Redis Cluster when RELAY_SHARDS is unset: enough to give each of a few masters some. */
 const CLUSTER_RELAY_SHARDS = 8;
@@ -12,7 +13,7 @@ export function relayShards(config: { RELAY_SHARDS?: number | undefined; REDIS_C
   return config.RELAY_SHARDS ?? (config.REDIS_CLUSTER_NODES ? CLUSTER_RELAY_SHARDS : 1);
 }
 
-/** A purchase attempt queued by sk-app for sk-core. */
+/** A purchase attempt queued by sk-app for sk-core, on one of the relay lists (`keys.relayLists`). */
 export const relayRequestSchema = z.object({
   id: z.string().min(1),
   reply_to: z.string().min(1),
@@ -32,36 +33,7 @@ export const relayRequestSchema = z.object({
 });
 export type RelayRequest = z.output<typeof relayRequestSchema>;
 
-/** What a 1002 answers and `/sec/result` lists: the qualification, and the order it made. */
-export const qualificationSchema = z.object({
-  product_id: z.number().int(),
-  activity_id: z.number().int(),
-  user_id: z.number().int(),
-  token: z.string(),
-  token_time: z.number().int(),
-  order_id: z.string(),
-  /** ms since epoch: the end of the order's payment window, fixed here. */
-  pay_by: z.number().int(),
-});
-export type Qualification = z.output<typeof qualificationSchema>;
-
-/**
- * One order as the qualification step records it, in the activity's order stream and its held
- * units: the qualification, the attempt's nonce (so `/sec/result?nonce=` can answer) and the
- * order's sequence within the activity.
- */
-export const orderRecordSchema = qualificationSchema.extend({
-  nonce: z.string(),
-  seq: z.number().int().positive(),
-});
-export type OrderRecord = z.output<typeof orderRecordSchema>;
-
-/** Order ids are `<activity_id>-<seq>`: fixed by the qualification step, unique per activity. */
-export const ORDER_ID_PATTERN = /^[1-9]\d{0,14}-[1-9]\d{0,15}$/;
-export const orderId = (activityId: number, seq: number): string => `${activityId}-${seq}`;
-/** The activity an order id (of ORDER_ID_PATTERN) belongs to. */
-export const activityOfOrder = (id: string): number => Number(id.slice(0, id.indexOf('-')));
-
+/** sk-core's answer to a relay request, pushed on the request's `reply_to` list (`keys.replies`). */
 export const relayReplySchema = z.object({
   id: z.string(),
   code: z.number().int(),

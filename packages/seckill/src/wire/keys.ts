@@ -1,5 +1,4 @@
-/// <reference path="./cluster-key-slot.d.ts" />
-import calculateSlot from 'cluster-key-slot';
+import { keySlot } from '@sk/storage';
 import type { BlacklistKind, BlacklistSource } from './blacklist.js';
 
 const SLOTS = 16_384;
@@ -13,14 +12,15 @@ function relayTags(count: number): string[] {
   return Array.from({ length: count }, (_, shard) => {
     for (let n = 0; ; n++) {
       const tag = `relay-${shard}-${n}`;
-      if (Math.floor((calculateSlot(tag) * count) / SLOTS) === shard) return tag;
+      if (Math.floor((keySlot(tag) * count) / SLOTS) === shard) return tag;
     }
   });
 }
 
 /**
- * Redis key names. Keys of one activity share the hash tag `{a<id>}` so one Lua step can touch
- * them all, also on Redis Cluster.
+ * Redis key and channel names. Keys of one activity share the hash tag `{a<id>}` so one Lua step
+ * can touch them all, also on Redis Cluster. What each holds is described here; the messages of
+ * the channels and lists are in this directory (relay.ts, sold-out.ts, blacklist.ts, orders.ts).
  */
 export function redisKeys(prefix: string) {
   const tag = (activityId: number) => `${prefix}{a${activityId}}`;
