@@ -1,4 +1,4 @@
-import type { Identity } from './verifier.js';
+import type { Identity } from './identity.js';
 
 export interface TokenCacheOptions {
   maxCached?: number;

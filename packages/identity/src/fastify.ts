@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Codes, SkError } from '@sk/http';
-import { AuthUnavailableError, type Identity, type TokenChecker } from './verifier.js';
+import { Codes, SkError } from '@sk/codes';
+import type { Identity } from './identity.js';
+import { AuthUnavailableError, type TokenChecker } from './verifier.js';
 
 export function bearerToken(req: FastifyRequest): string | undefined {
   return bearerTokenOf(req.headers.authorization);

@@ -1,7 +1,9 @@
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { publicKeySchema, readEndorsement, type PublicKey } from './key-endorsement.js';
-import type { JwksSource } from './verifier.js';
+
+/** Where auth's public keys (its JWKS) come from. */
+export type JwksSource = () => Promise<JSONWebKeySet>;
 
 /** Fetches `/oauth/jwks` from the first auth instance that answers. */
 export function httpJwksSource(baseUrls: () => string[], timeoutMs = 2_000): JwksSource {

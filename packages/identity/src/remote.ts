@@ -1,5 +1,6 @@
 import { TokenCache, type TokenCacheOptions } from './cache.js';
-import { AuthUnavailableError, type Identity, type TokenChecker } from './verifier.js';
+import type { Identity } from './identity.js';
+import { AuthUnavailableError, type TokenChecker } from './verifier.js';
 
 /** A token's identity and expiry (ms since the epoch) as auth reports them. */
 export interface CheckedToken {

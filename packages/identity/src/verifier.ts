@@ -1,7 +1,8 @@
-import { errors, jwtVerify, type JSONWebKeySet } from 'jose';
+import { errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { TokenCache, type TokenCacheOptions } from './cache.js';
-import { KnownKeys, type VerificationKeys } from './jwks.js';
+import type { Identity } from './identity.js';
+import { KnownKeys, type JwksSource, type VerificationKeys } from './jwks.js';
 
 export const ISSUER = 'sk-auth';
 export const AUDIENCE = 'seckill';
@@ -12,14 +13,6 @@ const claimsSchema = z.object({
   roles: z.array(z.string()),
   exp: z.number(),
 });
-
-export interface Identity {
-  userId: number;
-  username: string;
-  roles: string[];
-}
-
-export type JwksSource = () => Promise<JSONWebKeySet>;
 
 /** What a service asks of a bearer token, whether it verifies it itself or asks auth. */
 export interface TokenChecker {
