@@ -1,10 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolate } from '../support/infra.js';
-import { freePort } from '../support/processes.js';
-import { PrivateRedis } from '../support/redis.js';
-import { Suite, pooled, type Answer, type Shopper } from '../support/suite.js';
-import { expectStored, ordersOf } from './order-checks.js';
+import { PrivateRedis, Suite, freePort, isolate, pooled, type Answer } from '@sk/test-support';
+import { OUTAGE, expectEveryWinAnOrder, expectStored, ordersOf, persistentBuyer } from './order-checks.js';
 
 const iso = isolate('e2e_order_crashes');
 let redis: PrivateRedis;
@@ -21,42 +18,6 @@ afterAll(async () => {
   await iso.cleanup();
 });
 
-/** Answers that are final for an attempt: a win or a refusal, not "busy" or "unknown". */
-const FINAL = new Set([1002, 1004, 1006]);
-/** Answers of a sale while a part of it is down: busy, or the outcome unknown. */
-const OUTAGE = new Set([1001, 1108, 1111]);
-
-/** A shopper who keeps trying until the sale gives a final answer; every answer, in order. */
-async function persistentBuyer(shopper: Shopper, productId: number): Promise<{ shopper: Shopper; answers: { answer: Answer; nonce: string }[] }> {
-  const answers: { answer: Answer; nonce: string }[] = [];
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const body = suite.killBody(shopper, productId);
-    const answer = await suite.call('POST', '/sec/kill', body, shopper.accessToken).catch(() => null);
-    if (answer) {
-      expect(answer.status, JSON.stringify(answer.body)).not.toBe(500);
-      answers.push({ answer, nonce: body.nonce });
-      if (FINAL.has(answer.body.code)) return { shopper, answers };
-    }
-    if (Date.now() > deadline) throw new Error(`shopper ${shopper.userId} got no final answer: ${JSON.stringify(answers.map((a) => a.answer.body.code))}`);
-    await sleep(100);
-  }
-}
-
-/** The order ids the sale answered 1002, and those of attempts answered 1108 that did win (asked by nonce, as the contract says). */
-async function wonOrderIds(productId: number, buyers: Awaited<ReturnType<typeof persistentBuyer>>[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (const { shopper, answers } of buyers) {
-    for (const { answer, nonce } of answers) {
-      if (answer.body.code === 1002) ids.push(String(answer.body.result!.order_id));
-      if (answer.body.code !== 1108) continue;
-      const asked = await suite.call('GET', `/sec/result?product_id=${productId}&nonce=${nonce}`, undefined, shopper.accessToken);
-      if (asked.body.code === 1002) ids.push(String(asked.body.result!.order_id));
-    }
-  }
-  return ids;
-}
-
 async function restart(name: string): Promise<void> {
   const instance = suite.instances(name)[0]!;
   await instance.stop('SIGKILL');
@@ -72,7 +33,7 @@ describe('orders across crashes', () => {
     const { productId, activityId } = await suite.sale({ total: 100, buy_limit: 1, buy_rate: 0.1 });
     await suite.until(productId, 'on_sale');
 
-    const crowd = pooled(shoppers.map((s) => () => persistentBuyer(s, productId)), 20);
+    const crowd = pooled(shoppers.map((s) => () => persistentBuyer(suite, s, productId)), 20);
     await sleep(300);
     await restart('sk-order');
     await restart('sk-core');
@@ -84,20 +45,8 @@ describe('orders across crashes', () => {
     // The outages were felt by the crowd: they happened mid-sale.
     expect(codes.filter((c) => OUTAGE.has(c)).length).toBeGreaterThan(0);
 
-    const won = await wonOrderIds(productId, buyers);
-    expect(new Set(won).size).toBe(won.length);
-    const winners = buyers.filter((b) => b.answers.some((a) => [1002, 1108].includes(a.answer.body.code))).map((b) => b.shopper);
-    // Stored within 2 s of the last answer.
-    await expectStored(suite, activityId, won.length, 2_000);
-    const listed = (await ordersOf(suite, winners)).filter((o) => o.activity_id === activityId);
-    expect(listed.map((o) => o.order_id).sort()).toEqual([...won].sort());
-    await expect.poll(async () => (await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`)).body.result).toEqual({
-      sold: won.length,
-      held: won.length,
-      drift: 0,
-    });
     // 150 shoppers kept at it until the 100 in stock were sold, each exactly once.
-    expect(won).toHaveLength(100);
+    await expectEveryWinAnOrder(suite, { productId, activityId, total: 100 }, buyers);
     for (const service of suite.services) expect([service.name, service.child.exitCode]).toEqual([service.name, null]);
   });
 

@@ -91,6 +91,15 @@ export const redisEnv = {
   REDIS_PREFIX: z.string().default('sk:'),
 };
 
+/** What sells and what stores orders waits for before it counts a write as safe (see ReplicaAcks in @sk/storage). */
+export const replicationEnv = {
+  // Replicas that must hold a win before it is answered 1002, and an order stream entry before it
+  // is stored. Unset: 1 on a cluster (a failover then loses no 1002), 0 on a single Redis.
+  REDIS_WAIT_REPLICAS: optional(z.coerce.number().int().min(0).max(5)),
+  // How long to wait for them: past it, the win is answered 1108 (it holds; /sec/result tells).
+  REDIS_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(200),
+};
+
 /** The relay between sk-app and sk-core: both read it, and must agree. */
 export const relayEnv = {
   // The lists attempts are spread over (each sk-core serves them all). Unset: one on a single

@@ -12,6 +12,7 @@ export {
   type Redis,
   type RedisTarget,
 } from './redis.js';
+export { ReplicaAcks, keySlot, replicaAckOptions, type ReplicaAckOptions } from './replication.js';
 export { createMysql, migrate, MYSQL_TRACED_CALLS, type Pool } from './mysql.js';
 export { MysqlProbe } from './mysql-probe.js';
 export { inTransaction, type Tx } from './transaction.js';

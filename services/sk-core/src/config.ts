@@ -1,10 +1,11 @@
-import { discoveryEnv, loadConfigOrExit, redisEnv, relayEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, loadConfigOrExit, redisEnv, relayEnv, replicationEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 export const configSchema = z.object({
   ...serviceEnv,
   ...tracingEnv,
   ...redisEnv,
   ...relayEnv,
+  ...replicationEnv,
   ...zookeeperEnv,
   ...discoveryEnv,
   PORT: serviceEnv.PORT.default(9032),

@@ -1,7 +1,7 @@
 import { createDiscovery } from '@sk/discovery';
 import { serve } from '@sk/runtime';
 import { ActivityBook, SoldOutFollower, redisKeys, relayShards } from '@sk/seckill';
-import { createBlockingRedis, createRedis, isRedisReady } from '@sk/storage';
+import { ReplicaAcks, createBlockingRedis, createRedis, isRedisReady, replicaAckOptions } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { Registry, connectionMetrics, exitOnCrash } from '@sk/http';
@@ -21,7 +21,7 @@ const book = new ActivityBook(zk, config.ZK_ROOT);
 const discovery = createDiscovery(config, () => zk);
 
 const registry = new Registry();
-const { observe, observeLua } = batchMetrics(registry);
+const { observe, observeLua, unreplicated } = batchMetrics(registry);
 stockMetrics(registry, book, redis, keys);
 // Every list served by every instance: an sk-core that dies leaves no list without readers.
 const relayLists = keys.relayLists(relayShards(config));
@@ -34,7 +34,8 @@ const app = buildApp({ logLevel: config.LOG_LEVEL, logRequests: config.LOG_REQUE
 const workers = relayLists.flatMap((list) =>
   Array.from({ length: config.CORE_WORKERS }, () => {
     const commands = createRedis(config);
-    const qualifier = new Qualifier(commands, book, keys, { secret: config.SK_SECRET, observeLua });
+    const replicaAcks = new ReplicaAcks(commands, replicaAckOptions(config));
+    const qualifier = new Qualifier(commands, book, keys, { secret: config.SK_SECRET, observeLua, replicaAcks, unreplicated });
     return new RelayWorker(createBlockingRedis(config), commands, qualifier, list, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing });
   }),
 );

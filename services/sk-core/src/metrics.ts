@@ -1,10 +1,11 @@
-import { Gauge, Histogram, type Registry } from '@sk/http';
+import { Counter, Gauge, Histogram, type Registry } from '@sk/http';
 import { readSold, remainingOf, type ActivityBook, type ActivityConfig, type RedisKeys } from '@sk/seckill';
 import type { Redis } from '@sk/storage';
 
 /**
  * How sk-core keeps up: the size of the batches it pops, the time each takes to decide and answer,
- * and of that the time in Redis's Lua steps.
+ * and of that the time in Redis's Lua steps; and the wins it could not answer 1002 because the
+ * replicas did not confirm them (a master without its replica: a page for the SRE).
  */
 export function batchMetrics(registry: Registry) {
   const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, buckets, registers: [registry] });
@@ -12,12 +13,18 @@ export function batchMetrics(registry: Registry) {
   const size = histogram('sk_core_batch_size', 'Requests per popped batch', [1, 2, 5, 10, 20, 50, 100, 200, 500]);
   const seconds = histogram('sk_core_batch_seconds', 'Time to decide a batch (Lua steps) and push its replies', timeBuckets);
   const lua = histogram('sk_core_lua_seconds', "Time of a batch's Lua steps (one per activity in it, pipelined)", timeBuckets);
+  const unconfirmed = new Counter({
+    name: 'sk_core_unreplicated_wins_total',
+    help: 'Wins answered 1108 because the replicas did not confirm them in time (REDIS_WAIT_REPLICAS)',
+    registers: [registry],
+  });
   return {
     observe: (count: number, took: number) => {
       size.observe(count);
       seconds.observe(took);
     },
     observeLua: (took: number) => lua.observe(took),
+    unreplicated: (wins: number) => unconfirmed.inc(wins),
   };
 }
 

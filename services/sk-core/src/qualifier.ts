@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Redis } from '@sk/storage';
-import { evalScript, loadLua } from '@sk/storage';
+import { evalScript, loadLua, type Redis, type ReplicaAcks } from '@sk/storage';
 import { Codes } from '@sk/http';
 import {
   orderRecordSchema,
@@ -28,6 +27,10 @@ export interface QualifierOptions {
   draw?: (rate: number) => boolean;
   /** Told how long a batch's Lua steps took (not called for a batch memory answered whole). */
   observeLua?: (seconds: number) => void;
+  /** Wins are answered 1002 only once replicas hold them (a failover must not take a 1002 back); 1108 otherwise. */
+  replicaAcks?: ReplicaAcks;
+  /** Told how many wins of a step were answered 1108 for want of the replicas' confirmation. */
+  unreplicated?: (wins: number) => void;
 }
 
 /** A real random draw: `rate` 0.25 admits about one attempt in four. */
@@ -74,7 +77,7 @@ export class Qualifier {
       const activity = this.book.get(req.activity_id);
       const refusal = this.refusal(req, activity, now);
       if (refusal || !activity) {
-        replies[i] = refusal === 1004 && activity ? { id: req.id, code: refusal, total: activity.total } : { id: req.id, code: refusal ?? 1003 };
+        replies[i] = refusal === Codes.SOLD_OUT.code && activity ? { id: req.id, code: refusal, total: activity.total } : { id: req.id, code: refusal ?? Codes.NOT_FOUND.code };
         return;
       }
       const group = attempts.get(activity.activity_id) ?? { activity, at: [] };
@@ -103,17 +106,17 @@ export class Qualifier {
 
   /** The code memory alone can answer with, if any. */
   private refusal(req: RelayRequest, activity: ActivityConfig | undefined, now: number): number | undefined {
-    if (!activity || activity.product_id !== req.product_id) return 1003;
+    if (!activity || activity.product_id !== req.product_id) return Codes.NOT_FOUND.code;
     switch (this.book.status(activity, now)) {
       case 'disabled':
-        return 1107;
+        return Codes.DISABLED.code;
       case 'not_started':
-        return 1105;
+        return Codes.NOT_STARTED.code;
       case 'ended':
-        return 1106;
+        return Codes.ENDED.code;
       case 'sold_out':
         this.announceSoldOut(activity.activity_id, activity.total, now);
-        return 1004;
+        return Codes.SOLD_OUT.code;
       case 'on_sale':
         return undefined;
     }
@@ -146,11 +149,19 @@ export class Qualifier {
       this.book.markSoldOut(id, activity.total);
       this.announceSoldOut(id, activity.total, now);
     }
+    const wins = reqs.filter((_, i) => answers[2 * i] === Codes.SECKILL_SUCCESS.code).length;
+    const safe = wins === 0 || (await this.replicated(id));
+    if (!safe) this.opts.unreplicated?.(wins);
     return reqs.map((req, i) => {
       const code = answers[2 * i] as number;
-      if (code === Codes.SECKILL_SUCCESS.code) return this.won(req, String(answers[2 * i + 1]), pending[i]);
+      if (code === Codes.SECKILL_SUCCESS.code) return safe ? this.won(req, String(answers[2 * i + 1]), pending[i]) : { id: req.id, code: Codes.TIMEOUT.code };
       return code === Codes.SOLD_OUT.code ? { id: req.id, code, total: activity.total } : { id: req.id, code };
     });
+  }
+
+  /** Whether the activity's writes are on the replicas the options ask for (false too when that cannot be known). */
+  private async replicated(activityId: number): Promise<boolean> {
+    return (await this.opts.replicaAcks?.confirm(this.keys.sold(activityId)).catch(() => false)) ?? true;
   }
 
   /**

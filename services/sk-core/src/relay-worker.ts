@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Loop } from '@sk/concurrency';
+import { Codes } from '@sk/http';
 import { popBatch, type Redis } from '@sk/storage';
 import { relayRequestSchema, type RelayReply, type RelayRequest } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
@@ -75,7 +76,7 @@ export class RelayWorker {
       calls?.forEach((call) => call?.finish(err));
       // The Lua steps may or may not have run: callers learn the truth from /sec/result.
       this.log.error({ err, size: requests.length }, 'qualification failed');
-      replies = requests.map((req) => ({ id: req.id, code: 1108 }));
+      replies = requests.map((req) => ({ id: req.id, code: Codes.TIMEOUT.code }));
     }
     // Closed before the replies leave, so each span ends within its sk-app parent.
     spans?.forEach((span, i) => span?.finish({ code: String(replies[i]?.code ?? 'dropped'), 'sk.batch_size': String(requests.length) }));

@@ -1,4 +1,4 @@
-import { discoveryEnv, loadConfigOrExit, mysqlEnv, redisEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
+import { discoveryEnv, loadConfigOrExit, mysqlEnv, redisEnv, replicationEnv, serviceEnv, tracingEnv, zookeeperEnv, z } from '@sk/config';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -6,6 +6,7 @@ export const configSchema = z.object({
   ...serviceEnv,
   ...tracingEnv,
   ...redisEnv,
+  ...replicationEnv,
   ...mysqlEnv,
   ...zookeeperEnv,
   ...discoveryEnv,

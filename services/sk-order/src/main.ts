@@ -3,7 +3,7 @@ import { Registry, connectionMetrics, exitOnCrash } from '@sk/http';
 import { OrderStore, SaleRestorer, UnitReturns } from '@sk/orders';
 import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
 import { ActivityBook, redisKeys } from '@sk/seckill';
-import { MIGRATIONS_DIR, MYSQL_TRACED_CALLS, MysqlProbe, createMysql, createRedis, isRedisReady, migrate } from '@sk/storage';
+import { MIGRATIONS_DIR, MYSQL_TRACED_CALLS, MysqlProbe, ReplicaAcks, createMysql, createRedis, isRedisReady, migrate, replicaAckOptions } from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { ActivityScope } from './activity-scope.js';
@@ -61,6 +61,7 @@ const writer = new OrderWriter(writerRedis, keys, store, new ActivityScope(book)
   pollMs: config.ORDER_POLL_MS,
   claimIdleMs: config.ORDER_CLAIM_IDLE_MS,
   stored: metrics.stored,
+  replicaAcks: new ReplicaAcks(writerRedis, replicaAckOptions(config)),
 });
 const expiry = new OrderExpiry(redis, keys, store, units, new ActivityScope(book), app.log, {
   pollMs: config.EXPIRY_POLL_MS,

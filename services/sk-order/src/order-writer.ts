@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Loop } from '@sk/concurrency';
-import { orderRecordsOf, type OrderStore, type StreamEntry } from '@sk/orders';
-import type { RedisKeys } from '@sk/seckill';
-import type { Redis } from '@sk/storage';
+import type { OrderStore } from '@sk/orders';
+import { orderRecordsOf, type RedisKeys, type StreamEntry } from '@sk/seckill';
+import type { Redis, ReplicaAcks } from '@sk/storage';
 import type { ActivityScope } from './activity-scope.js';
 import { WRITERS_GROUP, acknowledgedBelow, createGroup, groupState } from './stream-group.js';
 
@@ -16,6 +16,11 @@ export interface OrderWriterOptions {
   claimIdleMs: number;
   /** Told how many entries each batch wrote (an entry replayed after a crash counts again). */
   stored?: (rows: number) => void;
+  /**
+   * Entries are stored only once replicas hold them: an order stored from an entry that a failover
+   * then takes back would be an order that Redis's counts do not hold, whose unit could sell again.
+   */
+  replicaAcks?: ReplicaAcks;
 }
 
 type Delivery = [key: string, entries: StreamEntry[]][] | null;
@@ -72,6 +77,7 @@ export class OrderWriter {
     const read = await Promise.all(activityIds.map(async (id) => ({ id, entries: await this.read(id, claim) })));
     const entries = read.flatMap((r) => r.entries);
     if (entries.length > 0) {
+      await this.replicated(read.filter((r) => r.entries.length > 0).map((r) => r.id));
       const { records, malformed } = orderRecordsOf(entries);
       if (malformed.length > 0) this.log.error({ ids: malformed }, 'order stream entries without an order: acknowledged, not stored');
       await this.store.insert(records);
@@ -85,6 +91,14 @@ export class OrderWriter {
       await Promise.all(activityIds.filter((id) => this.ready.has(id)).map((id) => this.trim(id)));
     }
     return entries.length;
+  }
+
+  /** Returns once the streams' entries this writer read are on the replicas; throws if not (they are read again). */
+  private async replicated(activityIds: number[]): Promise<void> {
+    const acks = this.opts.replicaAcks;
+    if (!acks) return;
+    const confirmed = await Promise.all(activityIds.map((id) => acks.confirm(this.keys.orders(id))));
+    if (confirmed.includes(false)) throw new Error('order stream entries not yet on the replicas');
   }
 
   /** New entries of one stream, after (on `claim` rounds) those another writer left unacknowledged too long. */
