@@ -332,11 +332,32 @@ class AnswerLatencies {
 }
 
 /**
+ * The suite's Redis masters, for counting the commands they process: the cluster's masters when
+ * REDIS_CLUSTER_NODES is set (REDIS_URL then carries the password), else REDIS_URL's one node.
+ */
+async function redisMasters() {
+  if (!settings.redisUrl) return [];
+  const nodes = (env.REDIS_CLUSTER_NODES ?? '').split(',').filter(Boolean);
+  const urls = nodes.length ? nodes.map((node) => Object.assign(new URL(settings.redisUrl), { host: node }).href) : [settings.redisUrl];
+  const clients = urls.map((url) => new Redis(url, { maxRetriesPerRequest: 1 }));
+  const roles = await Promise.all(clients.map((c) => c.role().then(([role]) => role, () => null)));
+  clients.forEach((c, i) => roles[i] !== 'master' && c.disconnect());
+  return clients.filter((_, i) => roles[i] === 'master');
+}
+
+/** Commands the masters have processed so far, all together. */
+async function commandsProcessed(masters) {
+  const stats = await Promise.all(masters.map((m) => m.info('stats')));
+  return stats.reduce((sum, info) => sum + Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0), 0);
+}
+
+/**
  * One autocannon run with `options` (default: GET /). The result also carries `cpu_ms`: the CPU
  * time each measured process used during the run. Counting starts when autocannon has set up its
  * connections, so building pre-signed requests is not counted as load.
  */
 async function load(url, options = {}, duration = settings.duration, processes = PROCESSES) {
+  const masters = await redisMasters();
   // autocannon builds every connection's requests before it returns.
   const setupStart = Date.now();
   const run = autocannon({
@@ -349,15 +370,18 @@ async function load(url, options = {}, duration = settings.duration, processes =
   const latencies = new AnswerLatencies();
   run.on('response', (client, _status, _bytes, ms) => latencies.record(client, ms));
   // Always emitted, once the connections are set up.
-  let before, ownBefore;
+  let before, ownBefore, commandsBefore;
   run.once('start', () => {
     if (options.setupClient) log(`requests built in ${Date.now() - setupStart} ms`);
     before = cpuTimes(processes);
     ownBefore = process.cpuUsage();
+    commandsBefore = commandsProcessed(masters);
   });
   const result = await run;
   const after = cpuTimes(processes);
   const own = process.cpuUsage(ownBefore);
+  if (masters.length) result.redis_commands = (await commandsProcessed(masters)) - (await commandsBefore);
+  masters.forEach((m) => m.disconnect());
   result.answer_latency_ms = latencies.percentiles();
   result.cpu_ms = Object.fromEntries([
     ...processes.map(({ label }, i) => [label, after[i] - before[i]]).filter(([, ms]) => Number.isFinite(ms)),
@@ -422,6 +446,8 @@ function summarize(result, codes = {}) {
     cpu_us_per_answer: Object.fromEntries(
       Object.entries(result.cpu_ms ?? {}).map(([label, ms]) => [label, result.requests.total ? Number(((ms * 1000) / result.requests.total).toFixed(1)) : null]),
     ),
+    // Commands the Redis masters processed per answer (the suite's background commands included).
+    redis_commands_per_answer: result.redis_commands != null && result.requests.total ? Number((result.redis_commands / result.requests.total).toFixed(2)) : null,
     ratio_to_hello: null,
     invariants: [],
   };
@@ -644,10 +670,11 @@ function printTable(scenarios) {
   console.log();
   const measured = Object.entries(scenarios).filter(([, s]) => s.cpu_us_per_answer);
   if (measured.length > 0) {
-    console.log('CPU µs per answer (user + system, during the measured run):');
+    console.log('CPU µs per answer (user + system, during the measured run), and Redis commands per answer:');
     for (const [name, s] of measured) {
       const parts = Object.entries(s.cpu_us_per_answer).filter(([, us]) => us >= 1);
-      console.log(`  ${name.padEnd(9)} ${parts.map(([label, us]) => `${label.split(':')[0]} ${us}`).join(', ')}`);
+      const commands = s.redis_commands_per_answer == null ? '' : `; Redis commands per answer ${s.redis_commands_per_answer}`;
+      console.log(`  ${name.padEnd(9)} ${parts.map(([label, us]) => `${label.split(':')[0]} ${us}`).join(', ')}${commands}`);
     }
     console.log();
   }

@@ -17,8 +17,7 @@ interface Message {
  * In a cluster's primary: listens on the cluster's port and hands each new connection to the
  * serving worker that holds the fewest. node:cluster's round robin hands the next connection to
  * whichever worker acknowledged its last one first, so a crowd connecting while one worker was
- * busy went mostly to the other (seen in ./sk bench: 127 of 200 connections on one worker, whose
- * clients then waited about 15% longer than the other's).
+ * busy went mostly to the other, whose clients then waited longer (bench/README.md).
  */
 export class ConnectionBalancer {
   /** Serving workers and how many connections each holds. */

@@ -119,14 +119,14 @@ export class RequestLimits {
     return canonicalIp(ip);
   }
 
-  /** Per-address and per-route rules: resolves when the request may go on, throws 429/1104 if not. */
-  beforeIdentity(path: string, ip: string): Promise<void> | undefined {
-    return this.enforce('client', path, ip, this.isExempt(ip));
+  /** Per-address and per-route rules: resolves when the request may go on, rejects with 429/1104 if not. */
+  async beforeIdentity(path: string, ip: string): Promise<void> {
+    await this.enforce('client', path, ip, this.isExempt(ip));
   }
 
   /** Per-user rules, once the token is verified. */
-  forUser(path: string, userId: number): Promise<void> | undefined {
-    return this.enforce('user', path, String(userId), false);
+  async forUser(path: string, userId: number): Promise<void> {
+    await this.enforce('user', path, String(userId), false);
   }
 
   /** Forgets drained buckets; called now and then so idle clients cost no memory. */
@@ -143,7 +143,7 @@ export class RequestLimits {
     return exempt;
   }
 
-  private enforce(stage: Stage, path: string, key: string, exempt: boolean): Promise<void> | undefined {
+  private async enforce(stage: Stage, path: string, key: string, exempt: boolean): Promise<void> {
     const { local, shared } = this.stages[stage];
     const now = this.clock();
     let delayMs = 0;
@@ -156,14 +156,15 @@ export class RequestLimits {
       matched = true;
     }
     const sharedHere = shared.length > 0 ? shared.filter((rule) => applies(rule, path, exempt)) : undefined;
-    if (sharedHere?.length) return this.takeShared(sharedHere, key).then((sharedDelayMs) => this.commit(local, path, key, exempt, now, Math.max(delayMs, sharedDelayMs)));
-    return matched ? this.commit(local, path, key, exempt, now, delayMs) : undefined;
+    if (sharedHere?.length) delayMs = Math.max(delayMs, await this.takeShared(sharedHere, key));
+    else if (!matched) return;
+    await this.commit(local, path, key, exempt, now, delayMs);
   }
 
   /** Counts a request every local rule (of its stage) let through; holds it `delayMs` for its slot. */
-  private commit(rules: Rule[], path: string, key: string, exempt: boolean, now: number, delayMs: number): Promise<void> | undefined {
+  private async commit(rules: Rule[], path: string, key: string, exempt: boolean, now: number, delayMs: number): Promise<void> {
     for (const rule of rules) if (applies(rule, path, exempt)) rule.bucket.commit(bucketKey(rule, key), now);
-    return delayMs > 0 ? sleep(delayMs) : undefined;
+    if (delayMs > 0) await sleep(delayMs);
   }
 
   /** Asks the shared rules (all at once); the longest delay they ask for, or a refusal. */

@@ -110,7 +110,7 @@ export class RelayClient {
       return Promise.resolve({ id, code: Codes.BUSY.code });
     }
     // Every field named, none spread in: V8 serializes an object built by spreads several times
-    // slower (about 3 µs instead of 0.8 here), once for every attempt.
+    // slower, and this one is serialized for every attempt.
     const request: RelayRequest = {
       id,
       reply_to: this.replyList,

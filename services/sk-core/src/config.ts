@@ -11,13 +11,6 @@ export const configSchema = z.object({
   PORT: serviceEnv.PORT.default(9032),
   /** Requests taken from the relay list per pop. */
   CORE_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(256),
-  /**
-   * Blocking pop loops per relay list (RELAY_SHARDS) in each instance, each on its own connection.
-   * One by default: a single loop takes what is queued in one pop, so its Lua batches are larger
-   * and cost less per attempt than two loops splitting a list (bench/README.md). More instances,
-   * not loops, for more cores.
-   */
-  CORE_WORKERS: z.coerce.number().int().min(1).max(32).default(1),
 });
 export type CoreConfig = z.output<typeof configSchema>;
 

@@ -69,13 +69,10 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?', 1)[0] ?? req.url;
     const clientIp = limits ? limits.clientIp(req.raw) : canonicalIp(req.ip);
-    // Awaited only when a limit holds the request for its slot: each await costs a turn.
-    const heldForAddress = limits?.beforeIdentity(path, clientIp);
-    if (heldForAddress) await heldForAddress;
+    await limits?.beforeIdentity(path, clientIp);
     const identity = await identify(verifier, accessFor(path), req);
     if (identity && blacklist?.blocks('user', String(identity.userId))) throw new SkError(Codes.BLACKLISTED);
-    const heldForUser = identity && limits?.forUser(path, identity.userId);
-    if (heldForUser) await heldForUser;
+    if (identity) await limits?.forUser(path, identity.userId);
     req.admitted = { path, clientIp, identity };
   });
 
