@@ -1,6 +1,6 @@
 import { TurnBatch } from '@sk/concurrency';
 import { Codes, SkError } from '@sk/http';
-import { KILL_BATCH_MAX, KILL_BATCH_PATH, killBatchAnswersSchema, type KillBatch } from '@sk/seckill';
+import { KILL_BATCH_MAX, KILL_BATCH_PATH, killBatchAnswersSchema, parseJson, type KillBatch } from '@sk/seckill';
 import type { HeaderMap, OutboundRequest, UpstreamResponse } from './outbound.js';
 
 export type Kill = KillBatch['kills'][number];
@@ -66,13 +66,8 @@ export class KillBatches {
 }
 
 function parseAnswers(body: Buffer, expected: number) {
-  let parsed;
-  try {
-    parsed = killBatchAnswersSchema.safeParse(JSON.parse(body.toString('utf8')));
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJson(killBatchAnswersSchema, body.toString('utf8'));
   // The attempts may have been made: like a hop that failed midway, and /sec/result knows.
-  if (!parsed?.success || parsed.data.answers.length !== expected) throw new SkError(Codes.UPSTREAM_UNAVAILABLE, 'sk-app answered the batch unreadably');
-  return parsed.data.answers;
+  if (!parsed || parsed.answers.length !== expected) throw new SkError(Codes.UPSTREAM_UNAVAILABLE, 'sk-app answered the batch unreadably');
+  return parsed.answers;
 }

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Loop } from '@sk/concurrency';
 import { Codes } from '@sk/http';
 import { popBatch, type Redis } from '@sk/storage';
-import { relayRequestSchema, type RelayReply, type RelayRequest } from '@sk/seckill';
+import { parseJson, relayRequestSchema, type RelayReply, type RelayRequest } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
 import type { Qualifier } from './qualifier.js';
 
@@ -95,13 +95,8 @@ export class RelayWorker {
   }
 
   private parse(raw: string): RelayRequest[] {
-    let parsed;
-    try {
-      parsed = relayRequestSchema.safeParse(JSON.parse(raw));
-    } catch {
-      parsed = null;
-    }
-    if (parsed?.success) return [parsed.data];
+    const request = parseJson(relayRequestSchema, raw);
+    if (request) return [request];
     this.log.warn({ raw: raw.slice(0, 200) }, 'dropping malformed relay request');
     return [];
   }
