@@ -41,7 +41,12 @@ async function connection(host, port) {
 
 /** The bytes of one HTTP/1.1 request. */
 function requestBytes(method, path, host, headers, body = '') {
-  const lines = [`${method} ${path} HTTP/1.1`, `host: ${host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `content-length: ${Buffer.byteLength(body)}`];
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    `host: ${host}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    `content-length: ${Buffer.byteLength(body)}`,
+  ];
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
@@ -73,13 +78,19 @@ export async function runCrowd(ctx, { shoppers, adminToken, stock }) {
       kills.map(
         (kill, i) =>
           new Promise((resolve) => {
-            setTimeout(() => {
-              const sentAt = performance.now();
-              connections[i].send(kill).then(
-                ({ status, body }) => (answers[i] = { sentAt, answeredAt: performance.now(), code: codeOf(status, body) }),
-                (err) => (answers[i] = { sentAt, answeredAt: performance.now(), code: `error:${err.code ?? err.message}` }),
-              ).then(resolve);
-            }, Math.max(0, start - performance.now() + (i * SPREAD_MS) / kills.length));
+            setTimeout(
+              () => {
+                const sentAt = performance.now();
+                connections[i]
+                  .send(kill)
+                  .then(
+                    ({ status, body }) => (answers[i] = { sentAt, answeredAt: performance.now(), code: codeOf(status, body) }),
+                    (err) => (answers[i] = { sentAt, answeredAt: performance.now(), code: `error:${err.code ?? err.message}` }),
+                  )
+                  .then(resolve);
+              },
+              Math.max(0, start - performance.now() + (i * SPREAD_MS) / kills.length),
+            );
           }),
       ),
     );
@@ -106,9 +117,21 @@ export async function runCrowd(ctx, { shoppers, adminToken, stock }) {
         { name: 'no_oversell', ok: counts.sold <= stock, detail: `sold ${counts.sold} <= stock ${stock}` },
         { name: 'sold_out', ok: counts.sold === stock, detail: `the crowd (${shoppers.length}) bought all ${stock}` },
         // Every unit sold went to a 1002, or to an attempt that answered 1108 (its outcome to be asked).
-        { name: 'successes_are_real', ok: wins <= counts.sold && counts.sold <= wins + (codes['1108'] ?? 0), detail: `1002 answers ${wins}, sold ${counts.sold}, 1108 answers ${codes['1108'] ?? 0}` },
-        { name: 'every_sale_an_order', ok: orders.drift === 0, detail: `sold ${orders.sold} == held orders ${orders.held} ${orders.drained_in_ms} ms after` },
-        { name: 'everyone_answered', ok: answers.every((a) => !String(a.code).startsWith('error')), detail: `${answers.length} answers to ${shoppers.length} shoppers` },
+        {
+          name: 'successes_are_real',
+          ok: wins <= counts.sold && counts.sold <= wins + (codes['1108'] ?? 0),
+          detail: `1002 answers ${wins}, sold ${counts.sold}, 1108 answers ${codes['1108'] ?? 0}`,
+        },
+        {
+          name: 'every_sale_an_order',
+          ok: orders.drift === 0,
+          detail: `sold ${orders.sold} == held orders ${orders.held} ${orders.drained_in_ms} ms after`,
+        },
+        {
+          name: 'everyone_answered',
+          ok: answers.every((a) => !String(a.code).startsWith('error')),
+          detail: `${answers.length} answers to ${shoppers.length} shoppers`,
+        },
       ],
     };
   } finally {

@@ -43,7 +43,10 @@ const settings = {
   users: Number(flags.users ?? env.BENCH_USERS ?? 1000),
   crowd: Number(flags.crowd ?? env.BENCH_CROWD ?? 5000),
   stock: Number(flags.stock ?? env.BENCH_STOCK ?? 500),
-  only: (flags.only ?? env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+  only: (flags.only ?? env.BENCH_ONLY ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   // The suite's Redis (./sk bench sets it), for the fsync scenario.
   redisUrl: env.REDIS_URL,
   // sk-order's /metrics, for the order writer's rows and lag.
@@ -52,7 +55,13 @@ const settings = {
   adminPassword: env.SK_ADMIN_PASSWORD ?? 'admin123',
 };
 if (!Number.isInteger(settings.warmup) || settings.warmup < 0) fail('--warmup must be a whole number of seconds');
-for (const [name, v] of Object.entries({ duration: settings.duration, connections: settings.connections, users: settings.users, crowd: settings.crowd, stock: settings.stock })) {
+for (const [name, v] of Object.entries({
+  duration: settings.duration,
+  connections: settings.connections,
+  users: settings.users,
+  crowd: settings.crowd,
+  stock: settings.stock,
+})) {
   if (!Number.isInteger(v) || v < 1) fail(`--${name} must be a positive integer`);
 }
 for (const s of settings.only) if (!SCENARIOS.includes(s)) fail(`unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
@@ -190,7 +199,9 @@ async function waitForStatus(productId, status, timeoutMs = 10_000) {
     if (last.body?.result?.status === status) return true;
     await sleep(100);
   }
-  throw new Error(`product ${productId} not ${status} within ${timeoutMs} ms (last: ${last?.status} ${JSON.stringify(last?.body).slice(0, 200)})`);
+  throw new Error(
+    `product ${productId} not ${status} within ${timeoutMs} ms (last: ${last?.status} ${JSON.stringify(last?.body).slice(0, 200)})`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,7 +351,14 @@ async function redisMasters() {
   const nodes = (env.REDIS_CLUSTER_NODES ?? '').split(',').filter(Boolean);
   const urls = nodes.length ? nodes.map((node) => Object.assign(new URL(settings.redisUrl), { host: node }).href) : [settings.redisUrl];
   const clients = urls.map((url) => new Redis(url, { maxRetriesPerRequest: 1 }));
-  const roles = await Promise.all(clients.map((c) => c.role().then(([role]) => role, () => null)));
+  const roles = await Promise.all(
+    clients.map((c) =>
+      c.role().then(
+        ([role]) => role,
+        () => null,
+      ),
+    ),
+  );
   clients.forEach((c, i) => roles[i] !== 'master' && c.disconnect());
   return clients.filter((_, i) => roles[i] === 'master');
 }
@@ -444,10 +462,14 @@ function summarize(result, codes = {}) {
     timeouts: result.timeouts,
     // Where the machine's CPU went: µs of each process's CPU time per answer during the run.
     cpu_us_per_answer: Object.fromEntries(
-      Object.entries(result.cpu_ms ?? {}).map(([label, ms]) => [label, result.requests.total ? Number(((ms * 1000) / result.requests.total).toFixed(1)) : null]),
+      Object.entries(result.cpu_ms ?? {}).map(([label, ms]) => [
+        label,
+        result.requests.total ? Number(((ms * 1000) / result.requests.total).toFixed(1)) : null,
+      ]),
     ),
     // Commands the Redis masters processed per answer (the suite's background commands included).
-    redis_commands_per_answer: result.redis_commands != null && result.requests.total ? Number((result.redis_commands / result.requests.total).toFixed(2)) : null,
+    redis_commands_per_answer:
+      result.redis_commands != null && result.requests.total ? Number((result.redis_commands / result.requests.total).toFixed(2)) : null,
     ratio_to_hello: null,
     invariants: [],
   };
@@ -520,13 +542,18 @@ async function runSelling() {
   const orders = await ordersStored(adminToken, activityId);
   out.orders = {
     // Rows the writer wrote during the warm-up and the measured run, per second of the two.
-    writer_rows_per_sec: rowsAfter === null || rowsBefore === null ? null : Math.round((rowsAfter - rowsBefore) / (settings.warmup + settings.duration)),
+    writer_rows_per_sec:
+      rowsAfter === null || rowsBefore === null ? null : Math.round((rowsAfter - rowsBefore) / (settings.warmup + settings.duration)),
     stream_lag_s_at_end: lagAtEnd,
     ...orders,
   };
   out.invariants = [
     ...saleInvariants(counts, codes['1002'] ?? 0, codes['1108'] ?? 0),
-    { name: 'every_sale_an_order', ok: orders.drift === 0, detail: `sold ${orders.sold} == held orders ${orders.held} ${orders.drained_in_ms} ms after the run` },
+    {
+      name: 'every_sale_an_order',
+      ok: orders.drift === 0,
+      detail: `sold ${orders.sold} == held orders ${orders.held} ${orders.drained_in_ms} ms after the run`,
+    },
   ];
   return out;
 }
@@ -636,7 +663,15 @@ async function runFsync() {
     redis.disconnect();
   }
   const last = runs[runs.length - 1];
-  return { ...last, appendfsync_runs: runs.map(({ appendfsync, requests_per_sec, latency_ms, codes }) => ({ appendfsync, requests_per_sec, latency_ms, codes })) };
+  return {
+    ...last,
+    appendfsync_runs: runs.map(({ appendfsync, requests_per_sec, latency_ms, codes }) => ({
+      appendfsync,
+      requests_per_sec,
+      latency_ms,
+      codes,
+    })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -651,7 +686,9 @@ function printTable(scenarios) {
       continue;
     }
     if (s.crowd) continue; // its own line, below
-    const codes = Object.entries(s.codes).map(([c, n]) => `${c}:${n}`).join(' ');
+    const codes = Object.entries(s.codes)
+      .map(([c, n]) => `${c}:${n}`)
+      .join(' ');
     rows.push([
       name,
       fmt(s.requests_per_sec),
@@ -666,7 +703,8 @@ function printTable(scenarios) {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log();
-  for (const r of rows) console.log(r.map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  for (const r of rows)
+    console.log(r.map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
   console.log();
   const measured = Object.entries(scenarios).filter(([, s]) => s.cpu_us_per_answer);
   if (measured.length > 0) {
@@ -681,12 +719,20 @@ function printTable(scenarios) {
   if (scenarios.selling?.orders) console.log(`selling's orders: ${JSON.stringify(scenarios.selling.orders)}\n`);
   const crowd = scenarios.crowd;
   if (crowd?.crowd) {
-    const codes = Object.entries(crowd.codes).map(([c, n]) => `${c}:${n}`).join(' ');
-    console.log(`crowd: ${crowd.crowd} shoppers sent within ${crowd.sent_within_ms} ms at a stock of ${crowd.stock}; all answered in ${crowd.all_answered_in_ms} ms;`);
-    console.log(`       latency p50 ${crowd.latency_ms.p50} / p99 ${crowd.latency_ms.p99} / p99.9 ${crowd.latency_ms.p99_9} / max ${crowd.latency_ms.max} ms; ${codes}\n`);
+    const codes = Object.entries(crowd.codes)
+      .map(([c, n]) => `${c}:${n}`)
+      .join(' ');
+    console.log(
+      `crowd: ${crowd.crowd} shoppers sent within ${crowd.sent_within_ms} ms at a stock of ${crowd.stock}; all answered in ${crowd.all_answered_in_ms} ms;`,
+    );
+    console.log(
+      `       latency p50 ${crowd.latency_ms.p50} / p99 ${crowd.latency_ms.p99} / p99.9 ${crowd.latency_ms.p99_9} / max ${crowd.latency_ms.max} ms; ${codes}\n`,
+    );
   }
   for (const run of scenarios.fsync?.appendfsync_runs ?? []) {
-    console.log(`appendfsync ${run.appendfsync.padEnd(8)} ${fmt(run.requests_per_sec)} req/s, p50 ${run.latency_ms.p50} / p99 ${run.latency_ms.p99} / p99.9 ${run.latency_ms.p99_9} ms`);
+    console.log(
+      `appendfsync ${run.appendfsync.padEnd(8)} ${fmt(run.requests_per_sec)} req/s, p50 ${run.latency_ms.p50} / p99 ${run.latency_ms.p99} / p99.9 ${run.latency_ms.p99_9} ms`,
+    );
   }
   for (const [name, s] of Object.entries(scenarios)) {
     if (s.error) console.log(`FAIL  ${name}: could not run — ${s.error}`);
@@ -695,7 +741,14 @@ function printTable(scenarios) {
 }
 
 async function main() {
-  const runners = { hello: runHello, selling: runSelling, 'fixed-rate': runFixedRate, crowd: runCrowdScenario, 'sold-out': runSoldOut, fsync: runFsync };
+  const runners = {
+    hello: runHello,
+    selling: runSelling,
+    'fixed-rate': runFixedRate,
+    crowd: runCrowdScenario,
+    'sold-out': runSoldOut,
+    fsync: runFsync,
+  };
   const scenarios = {};
   let failed = false;
   log(`gateway ${settings.gateway}, ${settings.connections} connections, ${settings.duration} s per scenario, run ${RUN_ID}`);
@@ -720,7 +773,15 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? null, node: process.version },
-    settings: { connections: settings.connections, duration: settings.duration, warmup: settings.warmup, users: settings.users, crowd: settings.crowd, stock: settings.stock, gateway: settings.gateway },
+    settings: {
+      connections: settings.connections,
+      duration: settings.duration,
+      warmup: settings.warmup,
+      users: settings.users,
+      crowd: settings.crowd,
+      stock: settings.stock,
+      gateway: settings.gateway,
+    },
     scenarios,
   };
   await mkdir(RESULTS_DIR, { recursive: true });

@@ -69,21 +69,23 @@ describe('docker-compose.yml matches the code', () => {
     for (const name of Object.keys(SERVICES)) expect(compose.services[name]!.environment?.ZK_AUTH, name).toBe('${ZK_AUTH:-}');
   });
 
-  it('bounds Redis memory and refuses writes past it rather than evict a sale\'s keys, as ./sk does', () => {
+  it("bounds Redis memory and refuses writes past it rather than evict a sale's keys, as ./sk does", () => {
     const command = (compose.services.redis!.command as string[]).join(' ');
     expect(command).toMatch(/--maxmemory \d+[kmg]b/);
     expect(command).toContain('--maxmemory-policy noeviction');
     expect(skInfra).toMatch(/--maxmemory \d+[kmg]b --maxmemory-policy noeviction/);
   });
 
-  it('publishes no port but the gateway\'s and the SREs\' UIs: none of Consul, the stores or the other services', () => {
-    const publishing = Object.entries(compose.services).filter(([, service]) => (service.ports ?? []).length > 0).map(([name]) => name);
+  it("publishes no port but the gateway's and the SREs' UIs: none of Consul, the stores or the other services", () => {
+    const publishing = Object.entries(compose.services)
+      .filter(([, service]) => (service.ports ?? []).length > 0)
+      .map(([name]) => name);
     expect(publishing.sort()).toEqual([...PUBLISHED].sort());
     expect(compose.services.consul!.ports).toBeUndefined();
     expect(compose.services.gateway!.ports).toEqual(['9090:9090']);
   });
 
-  it('pins where auth\'s keys come from for every service that verifies tokens, rather than trust any auth instance in Consul', async () => {
+  it("pins where auth's keys come from for every service that verifies tokens, rather than trust any auth instance in Consul", async () => {
     for (const name of Object.keys(SERVICES)) {
       if (!(await configKeys(name)).includes('AUTH_URL')) continue;
       expect(compose.services[name]!.environment?.AUTH_URL, name).toBe(`http://auth:${SERVICES.auth}`);
@@ -91,7 +93,7 @@ describe('docker-compose.yml matches the code', () => {
     expect(compose.services.gateway!.environment?.AUTH_URL).toBeDefined();
   });
 
-  it('gives the gateway and sk-app the same SK_SECRET, the key of the gateway\'s seal', () => {
+  it("gives the gateway and sk-app the same SK_SECRET, the key of the gateway's seal", () => {
     const secret = compose.services.gateway!.environment?.SK_SECRET;
     expect(secret).toBeTruthy();
     expect(compose.services['sk-app']!.environment?.SK_SECRET).toBe(secret);
@@ -102,13 +104,13 @@ describe('docker-compose.yml matches the code', () => {
     ['mysql', '/var/lib/mysql'],
     ['zookeeper', '/data'],
     ['zookeeper', '/datalog'],
-  ])('keeps %s\'s %s in a named volume', (name, path) => {
+  ])("keeps %s's %s in a named volume", (name, path) => {
     const mount = (compose.services[name]!.volumes ?? []).find((volume) => volume.split(':')[1] === path);
     expect(mount, `${name} mounts ${path}`).toBeDefined();
     expect(Object.keys(compose.volumes ?? {})).toContain(mount!.split(':')[0]);
   });
 
-  it('keeps Grafana behind a sign-in, with an admin password of the operator\'s and no weak default', () => {
+  it("keeps Grafana behind a sign-in, with an admin password of the operator's and no weak default", () => {
     const grafana = compose.services.grafana!;
     const env = grafana.environment ?? {};
     expect(env.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');

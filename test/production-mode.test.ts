@@ -20,7 +20,11 @@ const SERVICES: [string, z.ZodObject][] = [
   ['sk-order', skOrder],
 ];
 const BUILT_IN_SECRET = 'dev-secret-change-me-in-production';
-const OWN_SECRETS = { SK_SECRET: 'a-secret-of-our-own-0123456789', SK_ADMIN_PASSWORD: 'a-password-of-our-own', ZK_AUTH: 'sk:a-zk-password-of-our-own' };
+const OWN_SECRETS = {
+  SK_SECRET: 'a-secret-of-our-own-0123456789',
+  SK_ADMIN_PASSWORD: 'a-password-of-our-own',
+  ZK_AUTH: 'sk:a-zk-password-of-our-own',
+};
 const refused = (name: string) => `${name}: must be set to a value of your own in production (SK_ENV=production)`;
 
 /** The issues loadConfig names for `env`; none when it loads. */
@@ -40,7 +44,9 @@ describe.each(SERVICES)('%s', (_name, schema) => {
       expect(issuesOf(schema, { ...OWN_SECRETS, SK_ENV: 'production', SK_SECRET })).toContain(refused('SK_SECRET'));
     }
     // too short for any environment: zod's own message names it
-    expect(issuesOf(schema, { ...OWN_SECRETS, SK_ENV: 'production', SK_SECRET: '' })).toEqual([expect.stringMatching(/^SK_SECRET: Too small/)]);
+    expect(issuesOf(schema, { ...OWN_SECRETS, SK_ENV: 'production', SK_SECRET: '' })).toEqual([
+      expect.stringMatching(/^SK_SECRET: Too small/),
+    ]);
   });
 
   it('refuses ZK_AUTH unset or empty in production, and one that is not user:password anywhere', () => {
@@ -96,7 +102,11 @@ describe('a service process in production', () => {
   it.each(SERVICES.map(([name]) => name))('%s exits 1 with one line naming the secret left unset', (name) => {
     const run = spawnSync(process.execPath, [`services/${name}/dist/main.js`], {
       cwd: ROOT,
-      env: { SK_ENV: 'production', ZK_AUTH: OWN_SECRETS.ZK_AUTH, ...(name === 'auth' ? { SK_ADMIN_PASSWORD: OWN_SECRETS.SK_ADMIN_PASSWORD } : {}) },
+      env: {
+        SK_ENV: 'production',
+        ZK_AUTH: OWN_SECRETS.ZK_AUTH,
+        ...(name === 'auth' ? { SK_ADMIN_PASSWORD: OWN_SECRETS.SK_ADMIN_PASSWORD } : {}),
+      },
       encoding: 'utf8',
       timeout: 20_000,
     });

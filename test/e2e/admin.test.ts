@@ -31,7 +31,11 @@ async function within(ms: number, attempt: () => Promise<Answer>, done: (a: Answ
 async function killAt(url: string, shopper: Shopper, productId: number, sealed = true): Promise<Answer> {
   const res = await fetch(`${url}/sec/kill`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${shopper.accessToken}`, ...(sealed ? suite.sealedAs('POST', '/sec/kill') : {}) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${shopper.accessToken}`,
+      ...(sealed ? suite.sealedAs('POST', '/sec/kill') : {}),
+    },
     body: JSON.stringify(suite.killBody(shopper, productId)),
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
@@ -44,21 +48,37 @@ describe('activity lifecycle, live within 2 s', () => {
     await suite.until(productId, 'on_sale');
 
     expect((await suite.admin('PATCH', `/admin/activities/${activityId}`, { status: 'disabled' })).status).toBe(200);
-    const disabled = await within(2_000, () => suite.kill(a, productId), (r) => r.body.code === 1107);
+    const disabled = await within(
+      2_000,
+      () => suite.kill(a, productId),
+      (r) => r.body.code === 1107,
+    );
     expect(disabled.status).toBe(403);
     await suite.admin('PATCH', `/admin/activities/${activityId}`, { status: 'enabled' });
-    await within(2_000, () => suite.kill(a, productId), (r) => r.body.code === 1002);
+    await within(
+      2_000,
+      () => suite.kill(a, productId),
+      (r) => r.body.code === 1002,
+    );
     expect((await suite.kill(b, productId)).body.code).toBe(1004);
 
     const shrink = await suite.admin('PATCH', `/admin/activities/${activityId}`, { total: 0 });
     expect([shrink.status, shrink.body.code, shrink.body.errors]).toEqual([400, 1101, [expect.objectContaining({ field: 'total' })]]);
     await suite.admin('PATCH', `/admin/activities/${activityId}`, { total: 2 });
-    await within(2_000, () => suite.kill(b, productId), (r) => r.body.code === 1002);
+    await within(
+      2_000,
+      () => suite.kill(b, productId),
+      (r) => r.body.code === 1002,
+    );
     const detail = await suite.admin('GET', `/admin/activities/${activityId}`);
     expect(detail.body.result).toMatchObject({ total: 2, sold: 2, remaining: 0 });
 
     await suite.admin('PATCH', `/admin/activities/${activityId}`, { total: 3, end_time: Math.floor(Date.now() / 1000) - 1 });
-    const ended = await within(2_000, () => suite.kill(c, productId), (r) => r.body.code === 1106);
+    const ended = await within(
+      2_000,
+      () => suite.kill(c, productId),
+      (r) => r.body.code === 1106,
+    );
     expect(ended.status).toBe(410);
   });
 });
@@ -90,7 +110,11 @@ describe('blacklists', () => {
 
     expect((await suite.admin('PUT', `/admin/blacklist/users/${banned.userId}`, { reason: 'brushing' })).status).toBe(200);
     for (const url of apps) {
-      const refused = await within(2_000, () => killAt(url, banned, productId), (r) => r.body.code === 1109);
+      const refused = await within(
+        2_000,
+        () => killAt(url, banned, productId),
+        (r) => r.body.code === 1109,
+      );
       expect(refused.status).toBe(403);
       expect((await killAt(url, other, productId)).body.code).toBe(1002);
     }
@@ -98,7 +122,12 @@ describe('blacklists', () => {
     expect(listed.body.result).toMatchObject({ users: [expect.objectContaining({ value: String(banned.userId), reason: 'brushing' })] });
 
     expect((await suite.admin('DELETE', `/admin/blacklist/users/${banned.userId}`)).status).toBe(200);
-    for (const url of apps) await within(2_000, () => killAt(url, banned, productId), (r) => r.body.code === 1002);
+    for (const url of apps)
+      await within(
+        2_000,
+        () => killAt(url, banned, productId),
+        (r) => r.body.code === 1002,
+      );
   });
 
   it('bans an IP, here every shopper behind the gateway, and lifts it', async () => {
@@ -106,23 +135,39 @@ describe('blacklists', () => {
     const { productId } = await suite.sale({ total: 10, buy_limit: 10 });
     await suite.until(productId, 'on_sale');
     await suite.admin('PUT', '/admin/blacklist/ips/127.0.0.1', {});
-    await within(2_000, () => suite.kill(shopper, productId), (r) => r.body.code === 1109);
+    await within(
+      2_000,
+      () => suite.kill(shopper, productId),
+      (r) => r.body.code === 1109,
+    );
     await suite.admin('DELETE', '/admin/blacklist/ips/127.0.0.1');
-    await within(2_000, () => suite.kill(shopper, productId), (r) => r.body.code === 1002);
+    await within(
+      2_000,
+      () => suite.kill(shopper, productId),
+      (r) => r.body.code === 1002,
+    );
   });
 
   it('deletes a user: their tokens stop at the gateway within 2 s, their refresh token and password are refused, and it is audited', async () => {
     const username = `gone_${iso.name}`.slice(0, 64);
     await suite.admin('POST', '/admin/users', { users: [{ username, password: 'pass123' }] });
     const signIn = await suite.call('POST', '/oauth/token', { grant_type: 'password', username, password: 'pass123' });
-    const gone = { userId: Number(signIn.body.user_id), accessToken: String(signIn.body.access_token), signKey: String(signIn.body.sign_key) };
+    const gone = {
+      userId: Number(signIn.body.user_id),
+      accessToken: String(signIn.body.access_token),
+      signKey: String(signIn.body.sign_key),
+    };
     const { productId } = await suite.sale({ total: 10, buy_limit: 10 });
     await suite.until(productId, 'on_sale');
     expect((await suite.kill(gone, productId)).body.code).toBe(1002);
 
     const deleted = await suite.admin('DELETE', `/admin/users/${gone.userId}`);
     expect([deleted.status, deleted.body.result]).toEqual([200, { user_id: gone.userId, username, mirror: 'done' }]);
-    const refused = await within(2_000, () => suite.call('GET', '/orders', undefined, gone.accessToken), (r) => r.body.code === 1109);
+    const refused = await within(
+      2_000,
+      () => suite.call('GET', '/orders', undefined, gone.accessToken),
+      (r) => r.body.code === 1109,
+    );
     expect(refused.status).toBe(403);
     expect((await suite.kill(gone, productId)).body.code).toBe(1109);
     const refresh = await suite.call('POST', '/oauth/token', { grant_type: 'refresh_token', refresh_token: signIn.body.refresh_token });
@@ -130,7 +175,9 @@ describe('blacklists', () => {
     expect((await suite.call('POST', '/oauth/token', { grant_type: 'password', username, password: 'pass123' })).status).toBe(401);
 
     const listed = await suite.admin('GET', '/admin/blacklist');
-    expect(listed.body.result).toMatchObject({ users: expect.arrayContaining([expect.objectContaining({ value: String(gone.userId), reason: 'user deleted' })]) });
+    expect(listed.body.result).toMatchObject({
+      users: expect.arrayContaining([expect.objectContaining({ value: String(gone.userId), reason: 'user deleted' })]),
+    });
     const audit = await suite.admin('GET', '/admin/audit?limit=5');
     expect(JSON.stringify(audit.body.result)).toContain(`"target":"user:${gone.userId}"`);
     const again = await suite.admin('DELETE', `/admin/users/${gone.userId}`);
@@ -144,12 +191,20 @@ describe('blacklists', () => {
     const { productId } = await suite.sale({ total: 100, buy_limit: 1 });
     await suite.until(productId, 'on_sale');
     for (let i = 0; i < 25; i++) await suite.kill(brusher, productId);
-    await within(2_000, () => suite.kill(brusher, productId), (r) => r.body.code === 1109);
+    await within(
+      2_000,
+      () => suite.kill(brusher, productId),
+      (r) => r.body.code === 1109,
+    );
     const listed = await suite.admin('GET', '/admin/blacklist');
     const entry = (listed.body.result as { users: Array<Record<string, unknown>> }).users.find((u) => u.value === String(brusher.userId));
     expect(entry).toMatchObject({ source: 'auto', reason: expect.any(String), expires_at: expect.any(String) });
     // Three seconds later the ban is gone by itself: the user is back to ordinary refusals.
-    await within(6_000, () => suite.kill(brusher, productId), (r) => r.body.code === 1006);
+    await within(
+      6_000,
+      () => suite.kill(brusher, productId),
+      (r) => r.body.code === 1006,
+    );
   });
 });
 
@@ -182,8 +237,8 @@ describe('what happened', () => {
   });
 });
 
-describe('reference routes on sk-admin\'s own port', () => {
-  it('take the Go reference\'s request bodies, behind the same admin auth', async () => {
+describe("reference routes on sk-admin's own port", () => {
+  it("take the Go reference's request bodies, behind the same admin auth", async () => {
     const admin = suite.instances('sk-admin')[0]!.url;
     const token = (await suite.login('admin', 'admin123')).accessToken;
     const post = (path: string, body: unknown, auth = true) =>
@@ -226,7 +281,12 @@ describe('bad input on the admin API', () => {
       ['POST', '/admin/activities', { name: 'a', product_id: productId, start_time: 10, end_time: 5, total: 1, buy_limit: 1 }, 'end_time'],
       ['POST', '/admin/activities', { name: 'a', product_id: productId, start_time: 1, end_time: 5, total: -3, buy_limit: 1 }, 'total'],
       ['POST', '/admin/activities', { name: 'a', product_id: 999999, start_time: 1, end_time: 5, total: 1, buy_limit: 1 }, 'product_id'],
-      ['POST', '/admin/activities', { name: 'a', product_id: productId, start_time: 1, end_time: 5, total: 1, buy_limit: 1, buy_rate: 1.5 }, 'buy_rate'],
+      [
+        'POST',
+        '/admin/activities',
+        { name: 'a', product_id: productId, start_time: 1, end_time: 5, total: 1, buy_limit: 1, buy_rate: 1.5 },
+        'buy_rate',
+      ],
       ['PATCH', '/admin/activities/abc', { status: 'enabled' }, 'id'],
       ['PATCH', `/admin/activities/${count}`, { status: 'maybe' }, 'status'],
       ['POST', '/admin/users', { users: [{ username: 'ok_name', password: '1' }] }, 'users.0.password'],

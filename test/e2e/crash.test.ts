@@ -19,7 +19,11 @@ function preload(body: string): Record<string, string> {
 }
 
 async function start(name: string, extra: Record<string, string>): Promise<RunningService> {
-  const env = { ...iso.env, ...extra, ...(name === 'auth' ? { GRPC_PORT: '0', SK_ADMIN_USER: 'admin', SK_ADMIN_PASSWORD: 'admin123' } : {}) };
+  const env = {
+    ...iso.env,
+    ...extra,
+    ...(name === 'auth' ? { GRPC_PORT: '0', SK_ADMIN_USER: 'admin', SK_ADMIN_PASSWORD: 'admin123' } : {}),
+  };
   const service = await startService(name, env);
   started.push(service);
   return service;

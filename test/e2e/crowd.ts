@@ -22,7 +22,8 @@ export async function crowdBuysExactlyTheStock(suite: Suite): Promise<void> {
   const perUser = new Map<number, number>();
   for (const s of successes) perUser.set(s.userId, (perUser.get(s.userId) ?? 0) + 1);
   expect(Math.max(...perUser.values())).toBeLessThanOrEqual(2);
-  for (const s of successes) expect(s.answer.body.result).toMatchObject({ user_id: s.userId, activity_id: activityId, product_id: productId });
+  for (const s of successes)
+    expect(s.answer.body.result).toMatchObject({ user_id: s.userId, activity_id: activityId, product_id: productId });
   const others = answers.filter((a) => a.answer.body.code !== 1002).map((a) => codeOf(a.answer));
   expect(others.filter((c) => !['410/1004', '409/1006', '429/1104'].includes(c))).toEqual([]);
 

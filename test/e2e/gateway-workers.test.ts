@@ -85,7 +85,6 @@ function heldBy(workers: number[], sockets: Socket[]): number[] {
 
 const registrations = () => zk.getChildren(`${iso.zkRoot}/services/gateway`);
 
-
 it('runs two workers behind one registration, and /metrics counts what both answered', async () => {
   const pid = gateway.child.pid!;
   expect(childrenOf(pid)).toHaveLength(2);

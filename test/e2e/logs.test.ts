@@ -68,7 +68,8 @@ describe('logs', () => {
     expect((await suite.call('GET', '/admin/products', undefined, access_token)).status).toBe(403);
     // The requests above were logged (the last of them: a shopper refused an admin route)...
     const deadline = Date.now() + 5_000;
-    const refusedAdmin = () => logLines().some((l) => l.msg === 'answered' && l.name === 'gateway' && l.route === '/admin/*' && l.status === 403);
+    const refusedAdmin = () =>
+      logLines().some((l) => l.msg === 'answered' && l.name === 'gateway' && l.route === '/admin/*' && l.status === 403);
     while (!refusedAdmin() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(refusedAdmin()).toBe(true);
 

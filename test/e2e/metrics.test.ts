@@ -65,9 +65,15 @@ describe('/metrics of every service', () => {
   it('parses as Prometheus text, with process metrics and the service label', async () => {
     for (const service of suite.services) {
       const samples = await scrape(service.url);
-      expect(samples.some((s) => s.name === 'nodejs_eventloop_lag_p99_seconds'), service.name).toBe(true);
+      expect(
+        samples.some((s) => s.name === 'nodejs_eventloop_lag_p99_seconds'),
+        service.name,
+      ).toBe(true);
       const own = samples.filter((s) => s.name.startsWith('nodejs_') || s.name.startsWith('http_'));
-      expect(own.every((s) => s.labels.service === service.name), service.name).toBe(true);
+      expect(
+        own.every((s) => s.labels.service === service.name),
+        service.name,
+      ).toBe(true);
     }
   });
 
@@ -82,11 +88,19 @@ describe('/metrics of every service', () => {
 
     const [gw, sk, co] = await Promise.all([gateway, app, core].map((s) => scrape(s!.url)));
     const kills = { method: 'POST', status: '200', code: '1002' };
-    expect(value(gw!, 'http_requests_total', { ...kills, route: '/sec/*' }) - value(before[0]!, 'http_requests_total', { ...kills, route: '/sec/*' })).toBe(1);
+    expect(
+      value(gw!, 'http_requests_total', { ...kills, route: '/sec/*' }) -
+        value(before[0]!, 'http_requests_total', { ...kills, route: '/sec/*' }),
+    ).toBe(1);
     // JSON kills reach sk-app in the gateway's batches.
-    expect(value(sk!, 'sk_batched_kills_total', { status: '200', code: '1002' }) - value(before[1]!, 'sk_batched_kills_total', { status: '200', code: '1002' })).toBe(1);
+    expect(
+      value(sk!, 'sk_batched_kills_total', { status: '200', code: '1002' }) -
+        value(before[1]!, 'sk_batched_kills_total', { status: '200', code: '1002' }),
+    ).toBe(1);
     expect(value(sk!, 'sk_kill_batch_size_count') - value(before[1]!, 'sk_kill_batch_size_count')).toBe(1);
-    expect(value(sk!, 'sk_relay_wait_seconds_count', { code: '1002' }) - value(before[1]!, 'sk_relay_wait_seconds_count', { code: '1002' })).toBe(1);
+    expect(
+      value(sk!, 'sk_relay_wait_seconds_count', { code: '1002' }) - value(before[1]!, 'sk_relay_wait_seconds_count', { code: '1002' }),
+    ).toBe(1);
     expect(value(co!, 'sk_core_batch_size_sum') - value(before[2]!, 'sk_core_batch_size_sum')).toBe(1);
     expect(value(co!, 'sk_core_lua_seconds_count') - value(before[2]!, 'sk_core_lua_seconds_count')).toBe(1);
     // Nothing left queued once the purchase was answered.

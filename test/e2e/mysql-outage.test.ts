@@ -36,7 +36,11 @@ describe('a MySQL outage', () => {
     const asked = [];
     for (let i = 0; i < 30; i++) asked.push(await suite.admin('GET', `/admin/activities/${activityId}`));
     expect(asked[0]!.body.code).toBe(1001);
-    for (const answer of asked) expect([[503, 1001], [503, 1111]]).toContainEqual([answer.status, answer.body.code]);
+    for (const answer of asked)
+      expect([
+        [503, 1001],
+        [503, 1111],
+      ]).toContainEqual([answer.status, answer.body.code]);
 
     await relay.open();
     // Within 10 s: the breaker, if open, lets a probe through after its reset timeout (5 s).

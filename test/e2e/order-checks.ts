@@ -59,7 +59,8 @@ export async function persistentBuyer(suite: Suite, shopper: Shopper, productId:
       answers.push({ answer, nonce: body.nonce });
       if (FINAL.has(answer.body.code)) return { shopper, answers };
     }
-    if (Date.now() > deadline) throw new Error(`shopper ${shopper.userId} got no final answer: ${JSON.stringify(answers.map((a) => a.answer.body.code))}`);
+    if (Date.now() > deadline)
+      throw new Error(`shopper ${shopper.userId} got no final answer: ${JSON.stringify(answers.map((a) => a.answer.body.code))}`);
     await sleep(100);
   }
 }
@@ -82,7 +83,11 @@ export async function wonOrderIds(suite: Suite, productId: number, buyers: reado
  * After a sale that went through outages: every win (1002, or 1108 that won) is an order, once,
  * stored within 2 s, listed to its owner; Redis and MySQL agree; exactly the stock was sold.
  */
-export async function expectEveryWinAnOrder(suite: Suite, sale: { productId: number; activityId: number; total: number }, buyers: readonly Buyer[]): Promise<void> {
+export async function expectEveryWinAnOrder(
+  suite: Suite,
+  sale: { productId: number; activityId: number; total: number },
+  buyers: readonly Buyer[],
+): Promise<void> {
   const { productId, activityId, total } = sale;
   const won = await wonOrderIds(suite, productId, buyers);
   expect(new Set(won).size).toBe(won.length);
@@ -90,10 +95,12 @@ export async function expectEveryWinAnOrder(suite: Suite, sale: { productId: num
   await expectStored(suite, activityId, won.length, 2_000);
   const listed = (await ordersOf(suite, winners)).filter((o) => o.activity_id === activityId);
   expect(listed.map((o) => o.order_id).sort()).toEqual([...won].sort());
-  await expect.poll(async () => (await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`)).body.result).toEqual({
-    sold: won.length,
-    held: won.length,
-    drift: 0,
-  });
+  await expect
+    .poll(async () => (await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`)).body.result)
+    .toEqual({
+      sold: won.length,
+      held: won.length,
+      drift: 0,
+    });
   expect(won).toHaveLength(total);
 }

@@ -33,7 +33,10 @@ describe('orders across crashes', () => {
     const { productId, activityId } = await suite.sale({ total: 100, buy_limit: 1, buy_rate: 0.1 });
     await suite.until(productId, 'on_sale');
 
-    const crowd = pooled(shoppers.map((s) => () => persistentBuyer(suite, s, productId)), 20);
+    const crowd = pooled(
+      shoppers.map((s) => () => persistentBuyer(suite, s, productId)),
+      20,
+    );
     await sleep(300);
     await restart('sk-order');
     await restart('sk-core');
@@ -54,7 +57,10 @@ describe('orders across crashes', () => {
     const shoppers = await suite.shoppers(40, 'lost');
     const { productId, activityId } = await suite.sale({ total: 20, buy_limit: 1 });
     await suite.until(productId, 'on_sale');
-    const first = await pooled(shoppers.slice(0, 25).map((s) => () => suite.kill(s, productId)), 25);
+    const first = await pooled(
+      shoppers.slice(0, 25).map((s) => () => suite.kill(s, productId)),
+      25,
+    );
     const winners = shoppers.slice(0, 25).filter((_, i) => first[i]!.body.code === 1002);
     expect(winners).toHaveLength(20);
     const ids = first.filter((a) => a.body.code === 1002).map((a) => String(a.body.result!.order_id));
@@ -76,7 +82,10 @@ describe('orders across crashes', () => {
       const rebuilt = async () => (await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`)).body.result;
       await expect.poll(rebuilt, { timeout: 10_000, interval: 100 }).toEqual({ sold: 20, held: 20, drift: 0 });
       expect((await suite.kill(shoppers[35]!, productId)).body.code).toBe(1004);
-      const newcomers = await pooled(shoppers.slice(36).map((s) => () => suite.kill(s, productId)), 4);
+      const newcomers = await pooled(
+        shoppers.slice(36).map((s) => () => suite.kill(s, productId)),
+        4,
+      );
       expect(newcomers.map((a) => a.body.code)).toEqual(Array(4).fill(1004));
       for (const [i, shopper] of holders.entries()) {
         const result = await suite.call('GET', `/sec/result?product_id=${productId}`, undefined, shopper.accessToken);

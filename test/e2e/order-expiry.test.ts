@@ -23,7 +23,12 @@ describe('the payment window', () => {
     const shoppers = await suite.shoppers(40, 'exp');
     const { productId, activityId } = await suite.sale({ total: 20, buy_limit: 1, pay_window_s: 5 });
     await suite.until(productId, 'on_sale');
-    const first = wins(await pooled(shoppers.map((s) => () => suite.kill(s, productId)), 40));
+    const first = wins(
+      await pooled(
+        shoppers.map((s) => () => suite.kill(s, productId)),
+        40,
+      ),
+    );
     expect(first).toHaveLength(20);
     await suite.until(productId, 'sold_out');
 
@@ -33,10 +38,17 @@ describe('the payment window', () => {
     expect(orders.filter((o) => o.activity_id === activityId).map((o) => o.status)).toEqual(Array(20).fill('expired'));
     // Back on sale on every instance within 2 s of the last expiry.
     await suite.until(productId, 'on_sale', 2_000);
-    expect((await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`)).body.result).toEqual({ sold: 0, held: 0, drift: 0 });
+    expect((await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`)).body.result).toEqual({
+      sold: 0,
+      held: 0,
+      drift: 0,
+    });
 
     // Everyone tries again, the first winners too (their count went back with their unit).
-    const again = await pooled(shoppers.map((s) => () => suite.kill(s, productId)), 40);
+    const again = await pooled(
+      shoppers.map((s) => () => suite.kill(s, productId)),
+      40,
+    );
     expect(wins(again)).toHaveLength(20);
     expect(again.filter((a) => a.body.code !== 1002).every((a) => a.body.code === 1004)).toBe(true);
     // The new orders are stored within 2 s.
@@ -49,7 +61,12 @@ describe('the payment window', () => {
     const shoppers = await suite.shoppers(200, 'race');
     const { productId, activityId } = await suite.sale({ total: 200, buy_limit: 1, pay_window_s: 5 });
     await suite.until(productId, 'on_sale');
-    const won = wins(await pooled(shoppers.map((s) => () => suite.kill(s, productId)), 50));
+    const won = wins(
+      await pooled(
+        shoppers.map((s) => () => suite.kill(s, productId)),
+        50,
+      ),
+    );
     expect(won).toHaveLength(200);
     const byUser = new Map<number, Shopper>(shoppers.map((s) => [s.userId, s]));
     await expectStored(suite, activityId, 200, 5_000);
@@ -62,7 +79,11 @@ describe('the payment window', () => {
         return suite.call('POST', `/orders/${order_id}/pay`, undefined, byUser.get(user_id)!.accessToken);
       }),
     );
-    for (const answer of paid) expect([[200, 0], [410, 1113]]).toContainEqual([answer.status, answer.body.code]);
+    for (const answer of paid)
+      expect([
+        [200, 0],
+        [410, 1113],
+      ]).toContainEqual([answer.status, answer.body.code]);
     const paidCount = paid.filter((a) => a.status === 200).length;
 
     await sleep(Math.max(0, Math.max(...won.map((a) => Number(a.body.result!.pay_by))) + 5_000 - Date.now()));
@@ -76,6 +97,10 @@ describe('the payment window', () => {
     await expect
       .poll(async () => (await suite.call('GET', `/sec/info?product_id=${productId}`)).body.result?.remaining, { timeout: 5_000 })
       .toBe(200 - paidCount);
-    expect((await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`)).body.result).toEqual({ sold: paidCount, held: paidCount, drift: 0 });
+    expect((await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`)).body.result).toEqual({
+      sold: paidCount,
+      held: paidCount,
+      drift: 0,
+    });
   });
 });

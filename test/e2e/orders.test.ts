@@ -42,7 +42,13 @@ describe('every win an order, exactly once', () => {
     expect(ids.sort()).toEqual(wins.map((w) => orderIdOf(w.answer)).sort());
     for (const w of wins) {
       const order = listed.find((o) => o.order_id === orderIdOf(w.answer))!;
-      expect(order).toMatchObject({ user_id: w.shopper.userId, activity_id: activityId, product_id: productId, status: 'unpaid', paid_at: null });
+      expect(order).toMatchObject({
+        user_id: w.shopper.userId,
+        activity_id: activityId,
+        product_id: productId,
+        status: 'unpaid',
+        paid_at: null,
+      });
       expect(new Date(order.pay_by).getTime() - new Date(order.created_at).getTime()).toBe(900_000);
     }
     const report = await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`);
@@ -87,7 +93,9 @@ describe("a shopper's orders", () => {
 
   it('pays once however often it is asked, and a paid order cannot be cancelled', async () => {
     const id = await buy(alice);
-    const pays = await Promise.all(Array.from({ length: 1000 }, () => suite.call('POST', `/orders/${id}/pay`, undefined, alice.accessToken)));
+    const pays = await Promise.all(
+      Array.from({ length: 1000 }, () => suite.call('POST', `/orders/${id}/pay`, undefined, alice.accessToken)),
+    );
     expect(new Set(pays.map((p) => `${p.status}/${p.body.code}/${p.body.result?.status}`))).toEqual(new Set(['200/0/paid']));
     expect(new Set(pays.map((p) => p.body.result?.paid_at)).size).toBe(1);
     const cancel = await suite.call('POST', `/orders/${id}/cancel`, undefined, alice.accessToken);
@@ -99,14 +107,20 @@ describe("a shopper's orders", () => {
   it('cancels once however often it is asked, and gives exactly one unit back', async () => {
     const id = await buy(bob);
     const before = await suite.call('GET', `/sec/info?product_id=${productId}`);
-    const cancels = await Promise.all(Array.from({ length: 1000 }, () => suite.call('POST', `/orders/${id}/cancel`, undefined, bob.accessToken)));
+    const cancels = await Promise.all(
+      Array.from({ length: 1000 }, () => suite.call('POST', `/orders/${id}/cancel`, undefined, bob.accessToken)),
+    );
     expect(new Set(cancels.map((c) => `${c.status}/${c.body.code}/${c.body.result?.status}`))).toEqual(new Set(['200/0/cancelled']));
-    await expect.poll(async () => (await suite.call('GET', `/sec/info?product_id=${productId}`)).body.result?.remaining).toBe(Number(before.body.result!.remaining) + 1);
+    await expect
+      .poll(async () => (await suite.call('GET', `/sec/info?product_id=${productId}`)).body.result?.remaining)
+      .toBe(Number(before.body.result!.remaining) + 1);
     const report = await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`);
     expect(report.body.result).toMatchObject({ drift: 0 });
     const pay = await suite.call('POST', `/orders/${id}/pay`, undefined, bob.accessToken);
     expect([pay.status, pay.body.code]).toEqual([410, 1113]);
-    expect((await suite.call('GET', '/orders', undefined, bob.accessToken)).body.result).toEqual([expect.objectContaining({ order_id: id, status: 'cancelled' })]);
+    expect((await suite.call('GET', '/orders', undefined, bob.accessToken)).body.result).toEqual([
+      expect.objectContaining({ order_id: id, status: 'cancelled' }),
+    ]);
   });
 
   it('takes payment notifications only when signed, once per payment, and keeps a late one as a refund', async () => {

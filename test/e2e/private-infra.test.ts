@@ -49,7 +49,12 @@ async function redisAnswers(url: string): Promise<string> {
 async function mysqlAnswers(url: string): Promise<string> {
   const u = new URL(url);
   try {
-    const conn = await mysql.createConnection({ host: u.hostname, port: Number(u.port), user: u.username, password: decodeURIComponent(u.password) });
+    const conn = await mysql.createConnection({
+      host: u.hostname,
+      port: Number(u.port),
+      user: u.username,
+      password: decodeURIComponent(u.password),
+    });
     await conn.end();
     return 'ok';
   } catch (err) {
@@ -112,7 +117,11 @@ describe('the private ZooKeeper', () => {
       const suite = new ZkSession({ hosts, auth: { credentials, root: '/seckill' } });
       sessions.push(suite);
       await suite.waitConnected();
-      const refused = (attempt: Promise<unknown>) => attempt.then(() => false, (err: unknown) => isCode(err, Exception.NO_AUTH));
+      const refused = (attempt: Promise<unknown>) =>
+        attempt.then(
+          () => false,
+          (err: unknown) => isCode(err, Exception.NO_AUTH),
+        );
       expect(await refused(intruder.getData('/seckill/activities/1'))).toBe(true);
       expect(await refused(intruder.create('/seckill/activities/2', Buffer.from('{}')))).toBe(true);
       expect(await suite.getChildren('/seckill/activities')).toEqual(['1']);

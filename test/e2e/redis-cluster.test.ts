@@ -47,10 +47,21 @@ async function moveSlot(slot: number): Promise<void> {
   for (;;) {
     const keysInSlot = (await source.node.cluster('GETKEYSINSLOT', slot, 3)) as string[];
     if (keysInSlot.length === 0) break;
-    await source.node.migrate(target.node.options.host!, target.node.options.port!, '', 0, 5_000, 'AUTH', decodeURIComponent(password), 'KEYS', ...keysInSlot);
+    await source.node.migrate(
+      target.node.options.host!,
+      target.node.options.port!,
+      '',
+      0,
+      5_000,
+      'AUTH',
+      decodeURIComponent(password),
+      'KEYS',
+      ...keysInSlot,
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  for (const m of [target, source, ...masters.filter((m) => m !== source && m !== target)]) await m.node.cluster('SETSLOT', slot, 'NODE', target.id);
+  for (const m of [target, source, ...masters.filter((m) => m !== source && m !== target)])
+    await m.node.cluster('SETSLOT', slot, 'NODE', target.id);
 }
 
 describe('a sale on a Redis Cluster, across 3 sk-core and 2 sk-app instances', () => {
@@ -67,11 +78,14 @@ describe('a sale on a Redis Cluster, across 3 sk-core and 2 sk-app instances', (
     expect(won).toHaveLength(3);
     expect(answers.map((a) => a.body.code).filter((c) => c !== 1002 && c !== 1006 && c !== 1104)).toEqual([]);
     await expect
-      .poll(async () => {
-        const result = await suite.call('GET', `/sec/result?product_id=${productId}`, undefined, shopper.accessToken);
-        // (429 until the hammer's rate budget refills)
-        return ((result.body.results as { order_id: string }[] | undefined) ?? []).map((r) => r.order_id).sort();
-      }, { timeout: 5_000, interval: 500 })
+      .poll(
+        async () => {
+          const result = await suite.call('GET', `/sec/result?product_id=${productId}`, undefined, shopper.accessToken);
+          // (429 until the hammer's rate budget refills)
+          return ((result.body.results as { order_id: string }[] | undefined) ?? []).map((r) => r.order_id).sort();
+        },
+        { timeout: 5_000, interval: 500 },
+      )
       .toEqual(won.map((a) => String(a.body.result!.order_id)).sort());
   });
 
@@ -86,7 +100,10 @@ describe('a sale on a Redis Cluster, across 3 sk-core and 2 sk-app instances', (
     const wins = answers.filter((a) => a.answer.body.code === 1002);
     expect(wins).toHaveLength(40);
     await expectStored(suite, activityId, 40, 5_000);
-    const listed = await ordersOf(suite, wins.map((w) => w.shopper));
+    const listed = await ordersOf(
+      suite,
+      wins.map((w) => w.shopper),
+    );
     expect(listed.map((o) => o.order_id).sort()).toEqual(wins.map((w) => String(w.answer.body.result!.order_id)).sort());
     const reconciliation = await suite.admin('GET', `/admin/activities/${activityId}/reconciliation`);
     expect(reconciliation.body.result).toMatchObject({ sold: 40, held: 40, drift: 0 });
@@ -108,7 +125,9 @@ describe('a sale on a Redis Cluster, across 3 sk-core and 2 sk-app instances', (
     // An attempt whose outcome was not known (1108) is asked again: /sec/result tells.
     const unknown = answers.filter((a) => a.answer.body.code === 1108 || a.answer.body.code === 1001);
     const resolved = await Promise.all(
-      unknown.map(async (a) => (await suite.call('GET', `/sec/result?product_id=${productId}`, undefined, a.shopper.accessToken)).body.code === 1002),
+      unknown.map(
+        async (a) => (await suite.call('GET', `/sec/result?product_id=${productId}`, undefined, a.shopper.accessToken)).body.code === 1002,
+      ),
     );
     const wins = answers.filter((a) => a.answer.body.code === 1002).length + resolved.filter(Boolean).length;
     expect(wins).toBe(60);

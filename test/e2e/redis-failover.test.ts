@@ -64,7 +64,9 @@ async function restartNodes(): Promise<void> {
 async function failBack(name: string): Promise<void> {
   const node = nodeClient(name);
   try {
-    await expect.poll(async () => String(await node.info('replication')).includes('master_link_status:up'), { timeout: 30_000, interval: 200 }).toBe(true);
+    await expect
+      .poll(async () => String(await node.info('replication')).includes('master_link_status:up'), { timeout: 30_000, interval: 200 })
+      .toBe(true);
     await node.cluster('FAILOVER');
     await expect.poll(async () => ((await node.role()) as string[])[0], { timeout: 30_000, interval: 200 }).toBe('master');
   } finally {
@@ -103,7 +105,10 @@ describe('a Redis Cluster failover mid-sale', () => {
     await suite.until(productId, 'on_sale');
     const { master, replica } = await shardOf(keys.sold(activityId));
 
-    const crowd = pooled(shoppers.map((s) => () => persistentBuyer(suite, s, productId)), 20);
+    const crowd = pooled(
+      shoppers.map((s) => () => persistentBuyer(suite, s, productId)),
+      20,
+    );
     await sleep(500);
     // The worst moment: the replica cut off from its master (its link killed while it is stopped,
     // so it cannot reconnect) for a second of the sale; then the master dies, and the replica,

@@ -22,13 +22,23 @@ describe('a Redis outage', () => {
     const shoppers = await suite.shoppers(30, 'redis');
     const { productId, activityId } = await suite.sale({ total: 20, buy_limit: 1 });
     await suite.until(productId, 'on_sale');
-    const before = await pooled(shoppers.slice(0, 10).map((s) => () => suite.kill(s, productId)), 10);
+    const before = await pooled(
+      shoppers.slice(0, 10).map((s) => () => suite.kill(s, productId)),
+      10,
+    );
     expect(before.map((a) => a.body.code)).toEqual(Array(10).fill(1002));
 
     await redis.stop();
     // Every attempt is answered, as busy or unknown, and promptly: nothing hangs on the dead store.
-    const during = await pooled(shoppers.slice(10, 20).map((s) => () => suite.kill(s, productId)), 10);
-    for (const answer of during) expect([[503, 1001], [504, 1108]]).toContainEqual([answer.status, answer.body.code]);
+    const during = await pooled(
+      shoppers.slice(10, 20).map((s) => () => suite.kill(s, productId)),
+      10,
+    );
+    for (const answer of during)
+      expect([
+        [503, 1001],
+        [504, 1108],
+      ]).toContainEqual([answer.status, answer.body.code]);
     // Remaining stock cannot be read: the shopper is told the store is busy, not an error. Asked
     // once sk-app's listings no longer reuse the sold counts read before the outage (250 ms).
     await sleep(300);

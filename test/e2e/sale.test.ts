@@ -127,4 +127,3 @@ describe('a sale through the gateway, one instance of each service', () => {
       .toEqual([1004, 0]);
   });
 });
-

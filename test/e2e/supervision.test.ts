@@ -131,7 +131,9 @@ describe('supervise.sh', () => {
     const sup = supervise('flaky', port, [process.execPath, '-e', server]);
     try {
       await within(15_000, 'four restarts', async () => ((await sup.restarts()) === '4' ? true : undefined));
-      const pauses = [...(await sup.log()).matchAll(/restarting flaky on \d+ after exit 1: restart \d+, in ([\d.]+) s/g)].map((m) => Number(m[1]));
+      const pauses = [...(await sup.log()).matchAll(/restarting flaky on \d+ after exit 1: restart \d+, in ([\d.]+) s/g)].map((m) =>
+        Number(m[1]),
+      );
       expect(pauses.slice(0, 4)).toEqual([0.25, 0.5, 1, 2]);
       expect(Math.max(...pauses)).toBeLessThanOrEqual(4);
       sup.stop();
@@ -147,7 +149,9 @@ describe('supervise.sh', () => {
     try {
       expect(await sup.exited).toBe(3);
       // its one line, nothing of the supervisor's own workings
-      expect(await sup.log()).toMatch(new RegExp(`^=== [\\d-]+ [\\d:]+: broken on ${port} ended \\(exit 3\\) before its /health answered 200: not starting it again\\n$`));
+      expect(await sup.log()).toMatch(
+        new RegExp(`^=== [\\d-]+ [\\d:]+: broken on ${port} ended \\(exit 3\\) before its /health answered 200: not starting it again\\n$`),
+      );
       expect(await sup.restarts()).toBe('0');
     } finally {
       sup.kill();

@@ -21,7 +21,9 @@ afterAll(async () => {
 async function killTrace(services: string[], timeoutMs = 10_000): Promise<Span[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const root = receiver.spans.find((s) => s.localEndpoint.serviceName === 'gateway' && s.kind === 'SERVER' && s.tags?.['http.path'] === '/sec/kill');
+    const root = receiver.spans.find(
+      (s) => s.localEndpoint.serviceName === 'gateway' && s.kind === 'SERVER' && s.tags?.['http.path'] === '/sec/kill',
+    );
     const trace = root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
     if (services.every((name) => trace.some((s) => s.localEndpoint.serviceName === name))) return trace;
     if (Date.now() > deadline) throw new Error(`no complete /sec/kill trace within ${timeoutMs} ms: ${JSON.stringify(trace)}`);
@@ -34,10 +36,14 @@ async function killTrace(services: string[], timeoutMs = 10_000): Promise<Span[]
 const CROSS_PROCESS_SLACK_US = 5_000;
 
 function expectWithin(child: Span, parent: Span) {
-  expect(child.parentId, `${child.localEndpoint.serviceName} ${child.kind} under ${parent.localEndpoint.serviceName} ${parent.kind}`).toBe(parent.id);
+  expect(child.parentId, `${child.localEndpoint.serviceName} ${child.kind} under ${parent.localEndpoint.serviceName} ${parent.kind}`).toBe(
+    parent.id,
+  );
   expect(child.timestamp).toBeGreaterThanOrEqual(parent.timestamp);
   const slack = child.localEndpoint.serviceName === parent.localEndpoint.serviceName ? 0 : CROSS_PROCESS_SLACK_US;
-  expect(child.timestamp + child.duration, `${child.localEndpoint.serviceName} ${child.kind} ends within its parent`).toBeLessThanOrEqual(parent.timestamp + parent.duration + slack);
+  expect(child.timestamp + child.duration, `${child.localEndpoint.serviceName} ${child.kind} ends within its parent`).toBeLessThanOrEqual(
+    parent.timestamp + parent.duration + slack,
+  );
 }
 
 describe('tracing across the gateway, sk-app and the Redis relay to sk-core', () => {
@@ -94,13 +100,25 @@ describe('tracing across the gateway, sk-app and the Redis relay to sk-core', ()
     expect((await suite.admin('GET', `/admin/activities/${activityId}`)).status).toBe(200);
 
     /** The `remote` client spans under `service`'s server spans of `method path`, once one of them is `wanted`. */
-    const childrenOf = async (service: string, path: string, method: string, remote = 'mysql', wanted: (s: Span) => boolean = () => true) => {
+    const childrenOf = async (
+      service: string,
+      path: string,
+      method: string,
+      remote = 'mysql',
+      wanted: (s: Span) => boolean = () => true,
+    ) => {
       const deadline = Date.now() + 10_000;
       for (;;) {
         const servers = receiver.spans.filter(
-          (s) => s.localEndpoint.serviceName === service && s.kind === 'SERVER' && s.tags?.['http.path'] === path && s.name?.startsWith(`${method.toLowerCase()} `),
+          (s) =>
+            s.localEndpoint.serviceName === service &&
+            s.kind === 'SERVER' &&
+            s.tags?.['http.path'] === path &&
+            s.name?.startsWith(`${method.toLowerCase()} `),
         );
-        const queries = receiver.spans.filter((s) => s.kind === 'CLIENT' && s.remoteEndpoint?.serviceName === remote && servers.some((p) => p.id === s.parentId));
+        const queries = receiver.spans.filter(
+          (s) => s.kind === 'CLIENT' && s.remoteEndpoint?.serviceName === remote && servers.some((p) => p.id === s.parentId),
+        );
         if (queries.some(wanted)) return queries.map((query) => ({ query, server: servers.find((p) => p.id === query.parentId)! }));
         if (Date.now() > deadline) throw new Error(`no ${remote} span under ${service} ${method} ${path}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -113,7 +131,13 @@ describe('tracing across the gateway, sk-app and the Redis relay to sk-core', ()
     for (const { query, server } of admin) expectWithin(query, server);
 
     // The activity's mirror write, awaited before the answer; the live sold count it answers with.
-    const mirror = await childrenOf('sk-admin', '/admin/activities', 'POST', 'zookeeper', (s) => s.tags?.['zk.path']?.endsWith(`/activities/${activityId}`) ?? false);
+    const mirror = await childrenOf(
+      'sk-admin',
+      '/admin/activities',
+      'POST',
+      'zookeeper',
+      (s) => s.tags?.['zk.path']?.endsWith(`/activities/${activityId}`) ?? false,
+    );
     for (const { query, server } of mirror) expectWithin(query, server);
     const sold = await childrenOf('sk-admin', `/admin/activities/${activityId}`, 'GET', 'redis');
     expect(sold.map(({ query }) => query.name)).toContain('get');

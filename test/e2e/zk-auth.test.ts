@@ -12,7 +12,8 @@ let intruder: ZkSession;
 let suite: Suite;
 
 /** 'NO_AUTH' when ZooKeeper refused `attempt` for want of credentials, else what it gave. */
-const refusal = (attempt: Promise<unknown>) => attempt.then(String, (err: unknown) => (isCode(err, Exception.NO_AUTH) ? 'NO_AUTH' : String(err)));
+const refusal = (attempt: Promise<unknown>) =>
+  attempt.then(String, (err: unknown) => (isCode(err, Exception.NO_AUTH) ? 'NO_AUTH' : String(err)));
 
 beforeAll(async () => {
   intruder = new ZkSession({ hosts: iso.zkHosts });

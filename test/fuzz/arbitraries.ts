@@ -86,9 +86,18 @@ const ODD_NUMBERS: Json[] = [
   Number.MAX_VALUE,
   -Number.MAX_VALUE,
   Number.MIN_VALUE,
-  ...['1e400', '-1e400', '-0', '1E+2', '1.0', '9007199254740993', '18446744073709551616', '-9223372036854775809', '123456789012345678901234567890', '0.000000000000000000000000000001'].map(
-    (t) => new Raw(t),
-  ),
+  ...[
+    '1e400',
+    '-1e400',
+    '-0',
+    '1E+2',
+    '1.0',
+    '9007199254740993',
+    '18446744073709551616',
+    '-9223372036854775809',
+    '123456789012345678901234567890',
+    '0.000000000000000000000000000001',
+  ].map((t) => new Raw(t)),
 ];
 
 export const oddString: fc.Arbitrary<string> = fc.oneof(
@@ -129,11 +138,13 @@ export function shaped(fields: Record<string, fc.Arbitrary<Json>>): fc.Arbitrary
       { weight: 1, arbitrary: oddJson.map((v) => ({ v })) },
       { weight: 1, arbitrary: fc.constant(undefined) },
     );
-  const extras = fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(oddKey, oddJson), { minLength: 1, maxLength: 2 }) });
-  const body = fc.tuple(fc.record(Object.fromEntries(Object.entries(fields).map(([k, good]) => [k, field(good)]))), extras).map(
-    ([record, extra]) =>
-      new Obj([...Object.entries(record).flatMap(([k, slot]) => (slot ? [[k, slot.v] as const] : [])), ...extra]),
+  const extras = fc.oneof(
+    { weight: 6, arbitrary: fc.constant([]) },
+    { weight: 1, arbitrary: fc.array(fc.tuple(oddKey, oddJson), { minLength: 1, maxLength: 2 }) },
   );
+  const body = fc
+    .tuple(fc.record(Object.fromEntries(Object.entries(fields).map(([k, good]) => [k, field(good)]))), extras)
+    .map(([record, extra]) => new Obj([...Object.entries(record).flatMap(([k, slot]) => (slot ? [[k, slot.v] as const] : [])), ...extra]));
   return fc.oneof({ weight: 12, arbitrary: body }, { weight: 1, arbitrary: body.map((b) => [b]) }, { weight: 1, arbitrary: oddScalar });
 }
 
@@ -158,7 +169,23 @@ const OTHER_TYPES = [
   ';;;',
 ];
 
-const MALFORMED = ['{', '{"a":', '[1,2', '{"a" 1}', "{'a':1}", 'undefined', 'NaN', '{"a":1}}', '{"a":1,}', '[,]', '\ufeff{}', '\u0000', '"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}'];
+const MALFORMED = [
+  '{',
+  '{"a":',
+  '[1,2',
+  '{"a" 1}',
+  "{'a':1}",
+  'undefined',
+  'NaN',
+  '{"a":1}}',
+  '{"a":1,}',
+  '[,]',
+  '\ufeff{}',
+  '\u0000',
+  '"',
+  '{"__proto__":{"x":1}}',
+  '{"constructor":{"prototype":{"x":1}}}',
+];
 
 /** 16 KiB, the contract's body limit. */
 export const BODY_LIMIT = 16 * 1024;
@@ -170,11 +197,14 @@ const deep = fc.oneof(
 const huge = fc.integer({ min: BODY_LIMIT + 1, max: 3 * BODY_LIMIT }).map((n) => `{"name":"${'x'.repeat(n)}"}`);
 /** Percent-encoded; a lone surrogate, which no UTF-8 can hold, as U+FFFD. */
 const encode = (text: string) => encodeURIComponent(text.replace(/[\ud800-\udfff]/gu, '\ufffd'));
-const form = fc.array(fc.tuple(oddKey, oddString), { maxLength: 4 }).map((pairs) => pairs.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&'));
+const form = fc
+  .array(fc.tuple(oddKey, oddString), { maxLength: 4 })
+  .map((pairs) => pairs.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&'));
 
 /** A body for a route whose good bodies `shape` makes (none: a route that takes no body). */
 function bodyOf(shape: fc.Arbitrary<Json> | undefined): fc.Arbitrary<Body | undefined> {
-  const asJson = (json: fc.Arbitrary<Json>) => fc.tuple(fc.constantFrom(...JSON_TYPES), json).map(([contentType, value]): Body => ({ contentType, text: render(value) }));
+  const asJson = (json: fc.Arbitrary<Json>) =>
+    fc.tuple(fc.constantFrom(...JSON_TYPES), json).map(([contentType, value]): Body => ({ contentType, text: render(value) }));
   const text = (t: fc.Arbitrary<string>, type: fc.Arbitrary<string | undefined> = fc.constantFrom(...JSON_TYPES)) =>
     fc.tuple(type, t).map(([contentType, value]): Body => ({ contentType, text: value }));
   return fc.oneof(
@@ -232,7 +262,17 @@ export const oddSegment: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** How a well-formed path is bent. */
-const PATH_BENDS = ['trailing-slash', 'upper-case', 'extra-segment', 'encoded-slash', 'parent', 'semicolon', 'drop-last', 'unicode-segment', 'nul'] as const;
+const PATH_BENDS = [
+  'trailing-slash',
+  'upper-case',
+  'extra-segment',
+  'encoded-slash',
+  'parent',
+  'semicolon',
+  'drop-last',
+  'unicode-segment',
+  'nul',
+] as const;
 
 function bend(path: string, how: (typeof PATH_BENDS)[number]): string {
   switch (how) {
@@ -278,8 +318,13 @@ function pathOf(route: Route): fc.Arbitrary<string> {
     const good = route.params?.[name];
     return good ? fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: oddSegment }) : oddSegment;
   };
-  const filled = fc.tuple(...names.map(param)).map((values) => names.reduce((path, name, i) => path.replace(`:${name}`, values[i]!), route.path));
-  return fc.oneof({ weight: 8, arbitrary: filled }, { weight: 1, arbitrary: fc.tuple(filled, fc.constantFrom(...PATH_BENDS)).map(([p, how]) => bend(p, how)) });
+  const filled = fc
+    .tuple(...names.map(param))
+    .map((values) => names.reduce((path, name, i) => path.replace(`:${name}`, values[i]!), route.path));
+  return fc.oneof(
+    { weight: 8, arbitrary: filled },
+    { weight: 1, arbitrary: fc.tuple(filled, fc.constantFrom(...PATH_BENDS)).map(([p, how]) => bend(p, how)) },
+  );
 }
 
 const queryPart = (key: string, value: string) => `${encode(key)}=${encode(value)}`;
@@ -288,7 +333,14 @@ function queryOf(route: Route): fc.Arbitrary<string> {
   const fields = Object.entries(route.query ?? {});
   // Each known field there three times in four, good three times in four.
   const known = fc
-    .tuple(...fields.map(([key, good]) => fc.option(fc.oneof({ weight: 3, arbitrary: good }, { weight: 1, arbitrary: oddString }).map((v) => queryPart(key, v)), { nil: undefined, freq: 4 })))
+    .tuple(
+      ...fields.map(([key, good]) =>
+        fc.option(
+          fc.oneof({ weight: 3, arbitrary: good }, { weight: 1, arbitrary: oddString }).map((v) => queryPart(key, v)),
+          { nil: undefined, freq: 4 },
+        ),
+      ),
+    )
     .map((parts) => parts.filter((p): p is string => p !== undefined));
   const junk = fc.array(
     fc.oneof(
@@ -355,7 +407,10 @@ export function requests(space: RequestSpace): fc.Arbitrary<FuzzRequest> {
       body: bodyOf(route.body),
       authorization: space.authorization,
       accept: fc.option(fc.constantFrom(...ACCEPTS), { nil: undefined }),
-      extra: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(fc.constantFrom(...HEADER_NAMES), headerValue), { maxLength: 3 }) }),
+      extra: fc.oneof(
+        { weight: 4, arbitrary: fc.constant([]) },
+        { weight: 1, arbitrary: fc.array(fc.tuple(fc.constantFrom(...HEADER_NAMES), headerValue), { maxLength: 3 }) },
+      ),
       remoteAddress: space.remoteAddress ?? fc.constant(undefined),
     }),
   );
@@ -386,7 +441,15 @@ export function shown(req: FuzzRequest): FuzzRequest {
 /** Authorization header values that are no valid token, each in its own way. */
 export const brokenAuthorizations: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.constant(undefined),
-  fc.constantFrom('', 'Bearer', 'Bearer ', 'Bearer abc.def.ghi', 'Basic YWRtaW46YWRtaW4xMjM=', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIiwicm9sZXMiOlsiYWRtaW4iXX0.', `Bearer ${'a'.repeat(9_000)}`),
+  fc.constantFrom(
+    '',
+    'Bearer',
+    'Bearer ',
+    'Bearer abc.def.ghi',
+    'Basic YWRtaW46YWRtaW4xMjM=',
+    'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIiwicm9sZXMiOlsiYWRtaW4iXX0.',
+    `Bearer ${'a'.repeat(9_000)}`,
+  ),
   headerValue.map((v) => `Bearer ${v}`),
 );
 
@@ -397,9 +460,13 @@ export function authorizations(...values: string[]): fc.Arbitrary<string | undef
 
 /** Good values of common fields. */
 export const good = {
-  id: (ids: readonly number[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ids) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 1_000_000 }) }),
+  id: (ids: readonly number[]) =>
+    fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ids) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 1_000_000 }) }),
   idText: (ids: readonly number[]) => good.id(ids).map(String),
-  name: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), fc.constantFrom('Phone', '手机', 'x'.repeat(200), ' padded ')),
+  name: fc.oneof(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }),
+    fc.constantFrom('Phone', '手机', 'x'.repeat(200), ' padded '),
+  ),
   /** ISO-8601 or unix seconds, from `fromS` to `toS` seconds from now. */
   instant: (fromS: number, toS: number) =>
     fc.integer({ min: fromS, max: toS }).chain((offsetS) => {

@@ -15,7 +15,11 @@ const refreshTokens: string[] = [];
 beforeAll(async () => {
   auth = await startAuth(iso);
   await createUser(auth.pool, 'alice', 'alice-secret');
-  for (const [username, password] of [['alice', 'alice-secret'], ['alice', 'alice-secret'], ['admin', 'admin123']] as const) {
+  for (const [username, password] of [
+    ['alice', 'alice-secret'],
+    ['alice', 'alice-secret'],
+    ['admin', 'admin123'],
+  ] as const) {
     refreshTokens.push((await passwordGrant(auth.app, username, password)).json().refresh_token);
   }
   const tables = { users: 'id, username, password_hash, roles, env_password_hash', signing_keys: 'kid' };
@@ -30,7 +34,9 @@ beforeAll(async () => {
     check: (req, answer) => {
       if (injectedPath(req) !== '/oauth/jwks' || answer.status !== 200 || req.method === 'HEAD') return undefined;
       const jwks = JSON.parse(answer.body) as { keys?: { d?: unknown }[] };
-      return Array.isArray(jwks.keys) && jwks.keys.length > 0 && jwks.keys.every((k) => k.d === undefined) ? undefined : `not a public key set: ${answer.body}`;
+      return Array.isArray(jwks.keys) && jwks.keys.length > 0 && jwks.keys.every((k) => k.d === undefined)
+        ? undefined
+        : `not a public key set: ${answer.body}`;
     },
     state: (req) => (req.body?.includes('refresh_token') ? withoutRevocations : everything)(),
   };

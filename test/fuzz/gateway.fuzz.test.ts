@@ -88,7 +88,8 @@ function accessProblem(): string | undefined {
     if (nonCanonical(url) !== undefined) return `reached an upstream as ${url}, not in canonical form`;
     const userId = headers[GATEWAY_HEADERS.userId];
     const roles = String(headers[GATEWAY_HEADERS.roles] ?? '').split(',');
-    if (userId !== undefined && ![String(SHOPPER), String(OPERATOR)].includes(String(userId))) return `reached ${url} as user ${String(userId)}`;
+    if (userId !== undefined && ![String(SHOPPER), String(OPERATOR)].includes(String(userId)))
+      return `reached ${url} as user ${String(userId)}`;
     if (path.startsWith('/admin/') && !roles.includes('admin')) return `reached ${url} without role admin`;
     const open = path.startsWith('/oauth/') || path === '/payments/notify' || path === '/sec/list' || path === '/sec/info';
     if (!open && userId === undefined) return `reached ${url} without a user`;
@@ -98,14 +99,23 @@ function accessProblem(): string | undefined {
 
 function routes(): Route[] {
   const id = good.idText([1, 2]);
-  const kill = shaped({ product_id: fc.constantFrom(1, 2), sec_time: fc.constant(Date.now()), nonce: fc.stringMatching(/^\w{8,20}$/), sign: fc.stringMatching(/^[0-9a-f]{64}$/) });
+  const kill = shaped({
+    product_id: fc.constantFrom(1, 2),
+    sec_time: fc.constant(Date.now()),
+    nonce: fc.stringMatching(/^\w{8,20}$/),
+    sign: fc.stringMatching(/^[0-9a-f]{64}$/),
+  });
   return [
     { method: 'GET', path: '/health' },
     { method: 'GET', path: '/metrics' },
     { method: 'GET', path: '/' },
     { method: 'GET', path: '/console' },
     { method: 'GET', path: '/console/' },
-    { method: 'POST', path: '/oauth/token', body: shaped({ grant_type: fc.constantFrom('password', 'refresh_token'), username: oddString, password: oddString }) },
+    {
+      method: 'POST',
+      path: '/oauth/token',
+      body: shaped({ grant_type: fc.constantFrom('password', 'refresh_token'), username: oddString, password: oddString }),
+    },
     { method: 'GET', path: '/oauth/jwks' },
     { method: 'GET', path: '/sec/list' },
     { method: 'GET', path: '/sec/info', query: { product_id: id } },
@@ -114,7 +124,16 @@ function routes(): Route[] {
     { method: 'GET', path: '/orders' },
     { method: 'GET', path: '/orders/:order_id', params: { order_id: fc.constantFrom('1-1', '1-2') } },
     { method: 'POST', path: '/orders/:order_id/pay', params: { order_id: fc.constantFrom('1-1', '1-2') } },
-    { method: 'POST', path: '/payments/notify', body: shaped({ provider: fc.constant('sandbox'), payment_id: oddString, order_id: fc.constant('1-1'), status: fc.constant('succeeded') }) },
+    {
+      method: 'POST',
+      path: '/payments/notify',
+      body: shaped({
+        provider: fc.constant('sandbox'),
+        payment_id: oddString,
+        order_id: fc.constant('1-1'),
+        status: fc.constant('succeeded'),
+      }),
+    },
     { method: 'GET', path: '/admin' },
     { method: 'GET', path: '/admin/activities/:id', params: { id } },
     { method: 'POST', path: '/admin/products', body: shaped({ name: good.name }) },
@@ -134,9 +153,13 @@ async function tokens(): Promise<fc.Arbitrary<string | undefined>> {
 const peers = fc.oneof(fc.constant(undefined), fc.constantFrom('10.1.2.3', '2001:db8::1', '::ffff:10.9.9.9'), good.ip);
 
 describe('the gateway under fuzzed requests', () => {
-  it('answers every request in the envelope, never 5xx, and forwards only what its rules let through', { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
-    await fuzz(requests({ routes: routes(), authorization: await tokens(), remoteAddress: peers }), inv, 0x9a7e);
-  });
+  it(
+    'answers every request in the envelope, never 5xx, and forwards only what its rules let through',
+    { timeout: FUZZ_TEST_TIMEOUT_MS },
+    async () => {
+      await fuzz(requests({ routes: routes(), authorization: await tokens(), remoteAddress: peers }), inv, 0x9a7e);
+    },
+  );
 
   it('does the same for request lines written as raw bytes (what inject would normalise)', { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     const raw: Invariants = {
@@ -147,7 +170,9 @@ describe('the gateway under fuzzed requests', () => {
       },
       notEnvelope: (req, answer) => pageOrMetrics(req.url, answer),
     };
-    const arb = fc.tuple(requests({ routes: routes(), authorization: await tokens() }), rawTarget).map(([req, url]) => shown({ ...req, url }));
+    const arb = fc
+      .tuple(requests({ routes: routes(), authorization: await tokens() }), rawTarget)
+      .map(([req, url]) => shown({ ...req, url }));
     await fuzz(arb, raw, 0x9a7f);
   });
 
@@ -161,7 +186,41 @@ const rawTarget = fc
   .tuple(
     fc.constantFrom('/', '//', 'http://127.0.0.1/', '*', '', '/./'),
     fc.array(
-      fc.constantFrom('oauth', 'token', 'sec', 'kill', 'list', 'admin', 'products', 'orders', '1-1', 'pay', 'payments', 'notify', '..', '.', '%2e%2e', '%2E', '%2f', '%5c', '\\', '%00', '%0a', '%74oken', '%25', '%u0041', '', ';x', 'caf%C3%A9', '%C0%AE', '~', 'é', '%E0%A4%A', 'console', 'assets'),
+      fc.constantFrom(
+        'oauth',
+        'token',
+        'sec',
+        'kill',
+        'list',
+        'admin',
+        'products',
+        'orders',
+        '1-1',
+        'pay',
+        'payments',
+        'notify',
+        '..',
+        '.',
+        '%2e%2e',
+        '%2E',
+        '%2f',
+        '%5c',
+        '\\',
+        '%00',
+        '%0a',
+        '%74oken',
+        '%25',
+        '%u0041',
+        '',
+        ';x',
+        'caf%C3%A9',
+        '%C0%AE',
+        '~',
+        'é',
+        '%E0%A4%A',
+        'console',
+        'assets',
+      ),
       { minLength: 1, maxLength: 5 },
     ),
     fc.constantFrom('', '?', '?a=%74', '?x=../..', '#frag'),
@@ -184,7 +243,11 @@ function rawRequest(req: FuzzRequest): Promise<Answer> {
       const bytes = Buffer.concat(chunks);
       const split = bytes.indexOf('\r\n\r\n');
       const headLines = bytes.subarray(0, split).toString('latin1').split('\r\n');
-      const header = (name: string) => headLines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? '';
+      const header = (name: string) =>
+        headLines
+          .find((l) => l.toLowerCase().startsWith(`${name}:`))
+          ?.slice(name.length + 1)
+          .trim() ?? '';
       const rest = bytes.subarray(split + 4);
       const body = header('transfer-encoding') === 'chunked' ? unchunk(rest) : rest;
       resolve({ status: Number(headLines[0]?.split(' ')[1]), contentType: header('content-type'), body: body.toString('utf8') });
@@ -194,7 +257,7 @@ function rawRequest(req: FuzzRequest): Promise<Answer> {
 
 function unchunk(bytes: Buffer): Buffer {
   const parts: Buffer[] = [];
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const eol = bytes.indexOf('\r\n', at);
     const size = parseInt(bytes.subarray(at, eol).toString('latin1'), 16);
     if (!size) return Buffer.concat(parts);

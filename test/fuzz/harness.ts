@@ -86,11 +86,13 @@ export function envelopeProblem({ status, body }: { status: number; body: string
     return 'body is not JSON';
   }
   const { code, message } = (parsed ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof parsed !== 'object' || Array.isArray(parsed) || !Number.isInteger(code) || typeof message !== 'string') return 'body is not the envelope';
+  if (typeof parsed !== 'object' || Array.isArray(parsed) || !Number.isInteger(code) || typeof message !== 'string')
+    return 'body is not the envelope';
   const info = codeInfo(code as number);
   if (!info) return `unknown code ${String(code)}`;
   // 1101 covers every fault of the request fastify finds (413, 415...); 0 answers 200 or 201.
-  const fits = info.code === 1101 ? status >= 400 && status < 500 : info.code === 0 ? status === 200 || status === 201 : status === info.status;
+  const fits =
+    info.code === 1101 ? status >= 400 && status < 500 : info.code === 0 ? status === 200 || status === 201 : status === info.status;
   return fits ? undefined : `code ${info.code} with status ${status}`;
 }
 
@@ -121,7 +123,13 @@ export async function fuzz(requests: fc.Arbitrary<FuzzRequest>, inv: Invariants,
     }),
     { numRuns: RUNS, seed: SEED ?? seed, endOnFailure: true, interruptAfterTimeLimit: TIME_MS, markInterruptAsFailure: false },
   );
-  if (process.env.FUZZ_STATS) console.log([...tally].sort().map(([k, n]) => `${n}\t${k}`).join('\n'));
+  if (process.env.FUZZ_STATS)
+    console.log(
+      [...tally]
+        .sort()
+        .map(([k, n]) => `${n}\t${k}`)
+        .join('\n'),
+    );
 }
 
 /**
@@ -130,7 +138,9 @@ export async function fuzz(requests: fc.Arbitrary<FuzzRequest>, inv: Invariants,
  */
 export function storedState(mysql: Pool, tables: Record<string, string>, redis?: { client: Redis; prefix: string }): () => Promise<string> {
   const sql = `SELECT ${Object.entries(tables)
-    .map(([table, columns]) => `(SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(CRC32(CONCAT_WS('|', ${columns}))), 0)) FROM ${table}) AS ${table}`)
+    .map(
+      ([table, columns]) => `(SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(CRC32(CONCAT_WS('|', ${columns}))), 0)) FROM ${table}) AS ${table}`,
+    )
     .join(', ')}`;
   return async () => {
     const [[row]] = await mysql.query<RowDataPacket[]>(sql);

@@ -15,7 +15,14 @@ beforeAll(async () => {
   for (const name of ['Phone', 'Laptop']) {
     const product = await h.call('POST', '/admin/products', { name });
     ids.products.push(product.body.result.product_id);
-    const activity = await h.call('POST', '/admin/activities', { name, product_id: product.body.result.product_id, start_time: now - 60, end_time: now + 3_600, total: 5, buy_limit: 1 });
+    const activity = await h.call('POST', '/admin/activities', {
+      name,
+      product_id: product.body.result.product_id,
+      start_time: now - 60,
+      end_time: now + 3_600,
+      total: 5,
+      buy_limit: 1,
+    });
     ids.activities.push(activity.body.result.activity_id);
   }
   const users = await h.call('POST', '/admin/users', { users: [{ username: 'fuzz1', password: 'pass123' }] });
@@ -25,10 +32,22 @@ beforeAll(async () => {
   const records = [1, 2, 3].map((seq) => orderRecord(activityId, seq, ids.users[0]!, Date.now() - seq * 1_000));
   await h.redis.hset(h.keys.quals(activityId), Object.fromEntries(records.map((r) => [r.order_id, JSON.stringify(r)])));
   await h.mysql.query('INSERT INTO orders (order_id, activity_id, seq, user_id, product_id, nonce, token, created_at, pay_by) VALUES ?', [
-    records.map((r) => [r.order_id, r.activity_id, r.seq, r.user_id, r.product_id, r.nonce, r.token, new Date(r.token_time), new Date(r.pay_by)]),
+    records.map((r) => [
+      r.order_id,
+      r.activity_id,
+      r.seq,
+      r.user_id,
+      r.product_id,
+      r.nonce,
+      r.token,
+      new Date(r.token_time),
+      new Date(r.pay_by),
+    ]),
   ]);
   await h.setOrderStatus('expired', [records[2]!.order_id]);
-  await h.mysql.query("INSERT INTO payments (payment_id, order_id, provider, outcome) VALUES ('sbx_1', ?, 'sandbox', 'refund_due')", [records[2]!.order_id]);
+  await h.mysql.query("INSERT INTO payments (payment_id, order_id, provider, outcome) VALUES ('sbx_1', ?, 'sandbox', 'refund_due')", [
+    records[2]!.order_id,
+  ]);
   await h.call('PUT', '/admin/blacklist/ips/10.0.0.1', { reason: 'fuzz' });
 
   inv = {
@@ -41,18 +60,24 @@ beforeAll(async () => {
       return answer.status === 200 && answer.contentType.startsWith('text/csv');
     },
     check: (req, answer) =>
-      answer.contentType.startsWith('text/csv') && !/\/winners$/.test(injectedPath(req)) ? 'CSV from a route other than winners' : undefined,
+      answer.contentType.startsWith('text/csv') && !/\/winners$/.test(injectedPath(req))
+        ? 'CSV from a route other than winners'
+        : undefined,
     bigBody: (req) => req.method === 'POST' && injectedPath(req) === '/admin/users',
-    state: storedState(h.mysql, {
-      products: 'id, name, created_at',
-      // Not mirrored_version nor updated_at: the mirror reconciler moves them in the background.
-      activities: 'id, name, product_id, start_time, end_time, total, buy_limit, buy_rate, status, pay_window_s, version',
-      users: 'id, username, password_hash, roles',
-      blacklist: 'kind, value, reason, created_by',
-      audit_log: 'id, action, target',
-      orders: 'order_id, status, paid_at, payment_id, closed_at, stock_returned',
-      payments: 'payment_id, order_id, outcome',
-    }, { client: h.redis, prefix: h.iso.redisPrefix }),
+    state: storedState(
+      h.mysql,
+      {
+        products: 'id, name, created_at',
+        // Not mirrored_version nor updated_at: the mirror reconciler moves them in the background.
+        activities: 'id, name, product_id, start_time, end_time, total, buy_limit, buy_rate, status, pay_window_s, version',
+        users: 'id, username, password_hash, roles',
+        blacklist: 'kind, value, reason, created_by',
+        audit_log: 'id, action, target',
+        orders: 'order_id, status, paid_at, payment_id, closed_at, stock_returned',
+        payments: 'payment_id, order_id, outcome',
+      },
+      { client: h.redis, prefix: h.iso.redisPrefix },
+    ),
   };
 });
 
@@ -78,16 +103,24 @@ function routes(): Route[] {
     total: fc.integer({ min: 1, max: 10_000 }),
     pay_window_s: fc.integer({ min: 5, max: 86_400 }),
   });
-  const user = fc.record({ username: fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/), password: fc.string({ minLength: 6, maxLength: 40 }) }).map((u): Json => obj(u));
+  const user = fc
+    .record({ username: fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/), password: fc.string({ minLength: 6, maxLength: 40 }) })
+    .map((u): Json => obj(u));
   const reason = shaped({ reason: fc.oneof(good.name, fc.constant('')) });
-  const cursor = fc.tuple(fc.integer({ min: 0, max: 253_402_300_799_999 }), fc.string({ minLength: 1, maxLength: 20 })).map((k) => Buffer.from(JSON.stringify(k)).toString('base64url'));
+  const cursor = fc
+    .tuple(fc.integer({ min: 0, max: 253_402_300_799_999 }), fc.string({ minLength: 1, maxLength: 20 }))
+    .map((k) => Buffer.from(JSON.stringify(k)).toString('base64url'));
   const limit = fc.integer({ min: 0, max: 2_000 }).map(String);
   return [
     { method: 'GET', path: '/health' },
     { method: 'GET', path: '/metrics' },
     { method: 'GET', path: '/docs' },
     { method: 'GET', path: '/docs/json' },
-    { method: 'GET', path: '/docs/static/:file', params: { file: fc.constantFrom('index.html', 'swagger-ui.css', 'swagger-initializer.js', '..%2F..%2Fpackage.json') } },
+    {
+      method: 'GET',
+      path: '/docs/static/:file',
+      params: { file: fc.constantFrom('index.html', 'swagger-ui.css', 'swagger-initializer.js', '..%2F..%2Fpackage.json') },
+    },
     { method: 'POST', path: '/admin/products', body: shaped({ name: good.name }) },
     { method: 'GET', path: '/admin/products' },
     { method: 'GET', path: '/admin/products/:id', params: productId },
@@ -109,12 +142,22 @@ function routes(): Route[] {
     {
       method: 'GET',
       path: '/admin/orders',
-      query: { activity_id: good.idText(ids.activities), status: fc.constantFrom('unpaid', 'paid', 'expired', 'cancelled'), user_id: good.idText(ids.users), limit, cursor },
+      query: {
+        activity_id: good.idText(ids.activities),
+        status: fc.constantFrom('unpaid', 'paid', 'expired', 'cancelled'),
+        user_id: good.idText(ids.users),
+        limit,
+        cursor,
+      },
     },
     { method: 'GET', path: '/admin/refunds', query: { limit, cursor } },
     { method: 'GET', path: '/product/list' },
     { method: 'POST', path: '/product/create', body: shaped({ product_name: good.name }) },
-    { method: 'POST', path: '/activity/create', body: shaped({ activity_name: good.name, ...activityFields, status: fc.constantFrom(0, 1) }) },
+    {
+      method: 'POST',
+      path: '/activity/create',
+      body: shaped({ activity_name: good.name, ...activityFields, status: fc.constantFrom(0, 1) }),
+    },
     { method: 'GET', path: '/activity/list' },
   ];
 }
@@ -122,7 +165,17 @@ function routes(): Route[] {
 describe('sk-admin under fuzzed requests', () => {
   it('answers every request in the envelope, never 5xx, and stores nothing on a refusal', { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     const admin = `Bearer ${h.tokens.admin}`;
-    const space = { routes: routes(), authorization: authorizations(admin, admin, admin, admin, `Bearer ${h.tokens.shopper}`, `Bearer ${await h.tokens.sign(1, 'admin', ['admin'], 'not-sk-auth')}`) };
+    const space = {
+      routes: routes(),
+      authorization: authorizations(
+        admin,
+        admin,
+        admin,
+        admin,
+        `Bearer ${h.tokens.shopper}`,
+        `Bearer ${await h.tokens.sign(1, 'admin', ['admin'], 'not-sk-auth')}`,
+      ),
+    };
     await fuzz(requests(space), inv, 0x5ad314);
   });
 

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewaySeal, createLogger, type SkFastify } from '@sk/http';
-import { AnswerCounts, Blacklist, GATEWAY_HEADERS, KILL_BATCH_PATH, redisKeys, requestSignature, signKeyFor, type ActivityBook } from '@sk/seckill';
+import {
+  AnswerCounts,
+  Blacklist,
+  GATEWAY_HEADERS,
+  KILL_BATCH_PATH,
+  redisKeys,
+  requestSignature,
+  signKeyFor,
+  type ActivityBook,
+} from '@sk/seckill';
 import type { ZkSession } from '@sk/zookeeper';
 // Packages the root does not depend on, through the build the services load.
 import { createBlockingRedis, createRedis, type Redis } from '../../packages/storage/dist/index.js';
@@ -14,7 +23,19 @@ import { SoldCounts } from '../../services/sk-app/src/sold-counts.js';
 import { Qualifier } from '../../services/sk-core/src/qualifier.js';
 import { RelayWorker } from '../../services/sk-core/src/relay-worker.js';
 import { TokenMint, activity, bookWith, isolate } from '@sk/test-support';
-import { authorizations, good, obj, oddString, render, requests, shaped, shown, type FuzzRequest, type Json, type Route } from './arbitraries.js';
+import {
+  authorizations,
+  good,
+  obj,
+  oddString,
+  render,
+  requests,
+  shaped,
+  shown,
+  type FuzzRequest,
+  type Json,
+  type Route,
+} from './arbitraries.js';
 import { FUZZ_TEST_TIMEOUT_MS, envelopeProblem, fuzz, inject, injectedPath, injectedUrl, type Answer, type Invariants } from './harness.js';
 
 // sk-app as main.ts wires it (gateway seal, blacklist, automatic bans), with an sk-core relay
@@ -54,7 +75,14 @@ beforeAll(async () => {
   ({ zk, book } = await bookWith(iso.zkRoot, activities));
   await Promise.all(activities.map((a) => redis.set(keys.loaded(a.activity_id), '1')));
   mint = await TokenMint.create();
-  worker = new RelayWorker(createBlockingRedis(iso.redisUrl), createRedis(iso.redisUrl), new Qualifier(redis, book, keys, { secret }), keys.requests, log, { batchSize: 64 });
+  worker = new RelayWorker(
+    createBlockingRedis(iso.redisUrl),
+    createRedis(iso.redisUrl),
+    new Qualifier(redis, book, keys, { secret }),
+    keys.requests,
+    log,
+    { batchSize: 64 },
+  );
   worker.start();
   relay = new RelayClient(createRedis(iso.redisUrl, { enableAutoPipelining: false }), createBlockingRedis(iso.redisUrl), keys, log, {
     instanceId: 'sk-app-fuzz',
@@ -72,7 +100,15 @@ beforeAll(async () => {
   autoBan.start();
   answers = new AnswerCounts(book, redis, keys, log);
   answers.start();
-  app = buildApp({ seckill, verifier: mint.verifier(), admission: new Admission(blacklist, autoBan, new Set()), answers, ready: () => true, logLevel: 'silent', seal });
+  app = buildApp({
+    seckill,
+    verifier: mint.verifier(),
+    admission: new Admission(blacklist, autoBan, new Set()),
+    answers,
+    ready: () => true,
+    logLevel: 'silent',
+    seal,
+  });
   await app.ready();
 
   inv = {
@@ -149,7 +185,9 @@ function routes(tokens: fc.Arbitrary<string | undefined>): Route[] {
   const batch = shaped({
     kills: fc
       .array(kill, { minLength: 1, maxLength: 5 })
-      .map((kills): Json => kills.map((k) => obj(Object.fromEntries(Object.entries(k).filter(([, v]) => v !== undefined)) as Record<string, Json>))),
+      .map((kills): Json =>
+        kills.map((k) => obj(Object.fromEntries(Object.entries(k).filter(([, v]) => v !== undefined)) as Record<string, Json>)),
+      ),
   });
   return [
     { method: 'GET', path: '/health' },
@@ -165,7 +203,12 @@ function routes(tokens: fc.Arbitrary<string | undefined>): Route[] {
 /** Sealed as the gateway seals what it forwards (the URL as sk-app will see it), or not (the fuzz chooses). */
 function sealed(req: FuzzRequest, seals: boolean): FuzzRequest {
   if (!seals) return req;
-  const fields = { method: req.method, url: injectedUrl(req.url), clientIp: req.headers[GATEWAY_HEADERS.clientIp], userId: req.headers[GATEWAY_HEADERS.userId] };
+  const fields = {
+    method: req.method,
+    url: injectedUrl(req.url),
+    clientIp: req.headers[GATEWAY_HEADERS.clientIp],
+    userId: req.headers[GATEWAY_HEADERS.userId],
+  };
   return shown({ ...req, headers: { ...req.headers, [GATEWAY_HEADERS.seal]: seal.seal(fields) } });
 }
 
@@ -174,7 +217,9 @@ describe('sk-app under fuzzed requests', () => {
     const [first, second] = await Promise.all(USERS.map((u) => mint.sign(u).then((t) => `Bearer ${t}`)));
     const tokens = authorizations(first!, first!, first!, second!);
     const space = { routes: routes(tokens), authorization: tokens };
-    const arb = fc.tuple(requests(space), fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })).map(([req, seals]) => sealed(req, seals));
+    const arb = fc
+      .tuple(requests(space), fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }))
+      .map(([req, seals]) => sealed(req, seals));
     await fuzz(arb, inv, 0x5ec411);
   });
 

@@ -88,7 +88,9 @@ afterAll(async () => {
   await iso.cleanup();
 });
 
-const orderParam = { order_id: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...orderIds, '7-999', '8-1') }, { weight: 1, arbitrary: oddSegment }) };
+const orderParam = {
+  order_id: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...orderIds, '7-999', '8-1') }, { weight: 1, arbitrary: oddSegment }),
+};
 
 function routes(): Route[] {
   const notification = shaped({
@@ -124,13 +126,16 @@ describe('sk-order regressions found by the fuzz', () => {
     ['GET', '/orders/7-9'],
     ['POST', '/orders/7-9/pay'],
     ['POST', '/orders/7-9/cancel'],
-  ])('%s %s of another user\'s order not stored yet: 404, nothing stored', async (method, url) => {
+  ])("%s %s of another user's order not stored yet: 404, nothing stored", async (method, url) => {
     const answer = await expectSound({ method, url, headers: { authorization: `Bearer ${await mint.sign(SHOPPER)}` } }, inv);
     expect(answer.status).toBe(404);
   });
 
-  it('GET /orders/7-8 of the caller\'s own order not stored yet: stored and answered', async () => {
-    const answer = await expectSound({ method: 'GET', url: '/orders/7-8', headers: { authorization: `Bearer ${await mint.sign(SHOPPER)}` } }, inv);
+  it("GET /orders/7-8 of the caller's own order not stored yet: stored and answered", async () => {
+    const answer = await expectSound(
+      { method: 'GET', url: '/orders/7-8', headers: { authorization: `Bearer ${await mint.sign(SHOPPER)}` } },
+      inv,
+    );
     expect([answer.status, JSON.parse(answer.body).result.status]).toEqual([200, 'unpaid']);
   });
 });
@@ -138,8 +143,19 @@ describe('sk-order regressions found by the fuzz', () => {
 describe('sk-order under fuzzed requests', () => {
   it('answers every request in the envelope, never 5xx, and stores nothing on a refusal', { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     const shopper = `Bearer ${await mint.sign(SHOPPER)}`;
-    const space = { routes: routes(), authorization: authorizations(shopper, shopper, shopper, `Bearer ${await mint.sign(OTHER)}`, `Bearer ${await mint.sign(1, ['admin'])}`) };
-    const arb = fc.tuple(requests(space), fc.constantFrom('valid', 'valid', 'forged', 'none') as fc.Arbitrary<'valid' | 'forged' | 'none'>).map(([req, how]) => signed(req, how));
+    const space = {
+      routes: routes(),
+      authorization: authorizations(
+        shopper,
+        shopper,
+        shopper,
+        `Bearer ${await mint.sign(OTHER)}`,
+        `Bearer ${await mint.sign(1, ['admin'])}`,
+      ),
+    };
+    const arb = fc
+      .tuple(requests(space), fc.constantFrom('valid', 'valid', 'forged', 'none') as fc.Arbitrary<'valid' | 'forged' | 'none'>)
+      .map(([req, how]) => signed(req, how));
     await fuzz(arb, inv, 0x0d3e5);
   });
 
@@ -147,4 +163,3 @@ describe('sk-order under fuzzed requests', () => {
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
   });
 });
-

@@ -9,13 +9,21 @@ export const PHONE = { width: 390, height: 844 };
 const LAUNCH = {
   executablePath: '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 };
 
 // Chromium reports each API answer of 4xx/5xx (a refusal is the sale's plain answer: sold out 410,
 // not picked 409...) and each request a restarting gateway could not take as a console error of its own.
 const API_PATH = /^\/(sec|oauth|orders|admin|payments)(\/|$)/;
-const isApiLoadReport = (message: ConsoleMessage) => message.text().startsWith('Failed to load resource') && API_PATH.test(new URL(message.location().url).pathname);
+const isApiLoadReport = (message: ConsoleMessage) =>
+  message.text().startsWith('Failed to load resource') && API_PATH.test(new URL(message.location().url).pathname);
 
 export interface OpenOptions {
   viewport?: { width: number; height: number };
@@ -42,14 +50,20 @@ export class Browsing {
     const page = await context.newPage();
     page.on('pageerror', (err) => this.errors.push(`uncaught: ${err.message}`));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !isApiLoadReport(message)) this.errors.push(`console: ${message.text()} (${message.location().url})`);
+      if (message.type() === 'error' && !isApiLoadReport(message))
+        this.errors.push(`console: ${message.text()} (${message.location().url})`);
     });
     await page.goto(url);
     return page;
   }
 
   /** A page at `path` of the suite's gateway, signed in. */
-  async signedIn(suite: Suite, path: string, { username, password }: { username: string; password: string }, opts?: OpenOptions): Promise<Page> {
+  async signedIn(
+    suite: Suite,
+    path: string,
+    { username, password }: { username: string; password: string },
+    opts?: OpenOptions,
+  ): Promise<Page> {
     const page = await this.open(`${suite.gateway.url}${path}`, opts);
     await signIn(page, username, password);
     return page;

@@ -12,12 +12,26 @@ const stat = (card: Locator, key: string) => card.locator(`[data-stat="${key}"]`
 const STATS = ['sold', 'remaining', 'unpaid', 'paid', 'expired', 'cancelled'] as const;
 
 /** What `/admin/activities/:id` says: sold, remaining, and the orders by status. */
-async function figuresOf(activityId: number): Promise<{ sold: number; remaining: number } & Partial<Record<(typeof STATS)[number], number>>> {
-  const result = (await t.suite.admin('GET', `/admin/activities/${activityId}`)).body.result as { sold: number; remaining: number; orders?: Record<string, number> };
-  return { sold: result.sold, remaining: result.remaining, unpaid: result.orders?.unpaid, paid: result.orders?.paid, expired: result.orders?.expired, cancelled: result.orders?.cancelled };
+async function figuresOf(
+  activityId: number,
+): Promise<{ sold: number; remaining: number } & Partial<Record<(typeof STATS)[number], number>>> {
+  const result = (await t.suite.admin('GET', `/admin/activities/${activityId}`)).body.result as {
+    sold: number;
+    remaining: number;
+    orders?: Record<string, number>;
+  };
+  return {
+    sold: result.sold,
+    remaining: result.remaining,
+    unpaid: result.orders?.unpaid,
+    paid: result.orders?.paid,
+    expired: result.orders?.expired,
+    cancelled: result.orders?.cancelled,
+  };
 }
 
-const description = (input: Locator) => input.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '');
+const description = (input: Locator) =>
+  input.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '');
 
 describe('the operators’ console', () => {
   it('creates a sale that shoppers see within 2 s, adds stock, bans a shopper and an address, disables and enables the sale, sets its pay window', async () => {
@@ -117,7 +131,9 @@ describe('the operators’ console', () => {
     const truth = async () => ({ at: Date.now(), ...(await figuresOf(activityId)) });
     // Both figures in one look: read one after the other, a refresh of the card could fall between them.
     const shown = async () => {
-      const [sold, remaining] = await card.evaluate((el) => ['sold', 'remaining'].map((key) => el.querySelector(`[data-stat="${key}"]`)?.textContent));
+      const [sold, remaining] = await card.evaluate((el) =>
+        ['sold', 'remaining'].map((key) => el.querySelector(`[data-stat="${key}"]`)?.textContent),
+      );
       return { sold: Number(sold), remaining: Number(remaining) };
     };
     let crowdOver = false;

@@ -64,12 +64,16 @@ describe('orders in the pages', () => {
     expect(wins.map((w) => w.body.code)).toEqual(wins.map(() => 1002));
     for (const [i, shopper] of shoppers.slice(0, 3).entries()) {
       const orderId = String(wins[i]!.body.result!.order_id);
-      await expect.poll(async () => (await t.suite.call('POST', `/orders/${orderId}/pay`, undefined, shopper.accessToken)).status, { timeout: 3_000 }).toBe(200);
+      await expect
+        .poll(async () => (await t.suite.call('POST', `/orders/${orderId}/pay`, undefined, shopper.accessToken)).status, { timeout: 3_000 })
+        .toBe(200);
     }
 
     const ops = await t.browsing.signedIn(t.suite, '/console/', OPERATOR);
     const card = article(ops, 'Orders sale');
-    await expect.poll(() => Promise.all(['sold', 'unpaid', 'paid'].map((k) => card.locator(`[data-stat="${k}"]`).textContent())), { timeout: 3_000 }).toEqual(['25', '22', '3']);
+    await expect
+      .poll(() => Promise.all(['sold', 'unpaid', 'paid'].map((k) => card.locator(`[data-stat="${k}"]`).textContent())), { timeout: 3_000 })
+      .toEqual(['25', '22', '3']);
 
     const orders = ops.getByRole('region', { name: 'Orders' });
     await orders.getByLabel('Activity').selectOption(String(activityId));

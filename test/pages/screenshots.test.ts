@@ -22,9 +22,15 @@ describe('screenshots of the pages', () => {
     const sneakers = await namedSale(suite, 'Limited sneakers', { total: 20, buy_limit: 1 });
     const phone = await namedSale(suite, 'Flagship phone', { total: 500, buy_limit: 2, pay_window_s: 900 });
     await suite.until(phone.productId, 'on_sale');
-    await pooled([...crowd.map((s) => () => suite.kill(s, sneakers.productId)), ...crowd.map((s) => () => suite.kill(s, phone.productId))], 10);
+    await pooled(
+      [...crowd.map((s) => () => suite.kill(s, sneakers.productId)), ...crowd.map((s) => () => suite.kill(s, phone.productId))],
+      10,
+    );
 
-    for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    for (const [name, viewport] of [
+      ['desktop', DESKTOP],
+      ['phone', PHONE],
+    ] as const) {
       const shop = await browsing.signedIn(suite, '/', shopper, { viewport });
       await buyOnce(article(shop, 'Flagship phone'));
       await shop.waitForTimeout(2_500);

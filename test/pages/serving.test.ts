@@ -34,7 +34,11 @@ describe('the pages as the gateway serves them', () => {
   it('serves / and /console/ revalidated, their hashed assets cached for good', async () => {
     for (const path of ['/', '/console/']) {
       const page = await get(path);
-      expect([page.status, page.headers.get('content-type'), page.headers.get('cache-control')]).toEqual([200, 'text/html; charset=utf-8', 'no-cache']);
+      expect([page.status, page.headers.get('content-type'), page.headers.get('cache-control')]).toEqual([
+        200,
+        'text/html; charset=utf-8',
+        'no-cache',
+      ]);
       // As a browser revalidates (fetch itself would add `cache-control: no-cache`, which asks for the whole page).
       const again = await get(path, { 'if-none-match': page.headers.get('etag')!, 'cache-control': 'max-age=0' });
       expect(again.status).toBe(304);
@@ -51,7 +55,13 @@ describe('the pages as the gateway serves them', () => {
   });
 
   it('still answers any other path with the JSON 404/1003', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['GET', '/assets/nope.js'], ['POST', '/'], ['GET', '/console/nope'], ['DELETE', '/console/']]) {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['GET', '/assets/nope.js'],
+      ['POST', '/'],
+      ['GET', '/console/nope'],
+      ['DELETE', '/console/'],
+    ]) {
       const res = await t.suite.call(method!, path!);
       expect([path, res.status, res.body.code]).toEqual([path, 404, 1003]);
     }
@@ -79,7 +89,10 @@ describe('the pages as the gateway serves them', () => {
     await buyOnce(card);
 
     await buy.click();
-    await card.getByRole('status').getByText(/^Too many attempts — try again in [1-5] s$/).waitFor();
+    await card
+      .getByRole('status')
+      .getByText(/^Too many attempts — try again in [1-5] s$/)
+      .waitFor();
     expect(await buy.isDisabled()).toBe(true);
     await expect.poll(() => buy.isEnabled(), { timeout: 7_000 }).toBe(true);
     await buyOnce(card);

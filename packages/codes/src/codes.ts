@@ -62,6 +62,10 @@ export class SkError extends Error {
   }
 }
 
-export function envelope<E extends Record<string, unknown> = Record<never, never>>(info: CodeInfo, extra: E = {} as E, message: string = info.message) {
+export function envelope<E extends Record<string, unknown> = Record<never, never>>(
+  info: CodeInfo,
+  extra: E = {} as E,
+  message: string = info.message,
+) {
   return { code: info.code, message, ...extra };
 }

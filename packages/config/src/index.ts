@@ -36,7 +36,11 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string,
   const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   if (env.SK_ENV === 'production') {
     const named = new Set(parsed.success ? [] : parsed.error.issues.map((i) => i.path[0]));
-    issues.push(...defaultSecrets(schema, env).filter((name) => !named.has(name)).map((name) => `${name}: ${PRODUCTION_SECRET}`));
+    issues.push(
+      ...defaultSecrets(schema, env)
+        .filter((name) => !named.has(name))
+        .map((name) => `${name}: ${PRODUCTION_SECRET}`),
+    );
   }
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
   return parsed.data;
@@ -56,7 +60,11 @@ function defaultSecrets(schema: z.ZodObject, env: Record<string, string | undefi
  * loadConfig for a service's entry point: a bad configuration ends the process (exit 1) with one
  * line naming each bad variable, rather than a stack trace.
  */
-export function loadConfigOrExit<S extends z.ZodObject>(service: string, schema: S, env: Record<string, string | undefined> = process.env): z.output<S> {
+export function loadConfigOrExit<S extends z.ZodObject>(
+  service: string,
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.output<S> {
   try {
     return loadConfig(schema, env);
   } catch (err) {
@@ -78,7 +86,10 @@ export const serviceEnv = {
   WEIGHT: positiveInt.default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // A line per answer (at info), written in the background; off saves a few per cent at sale rates.
-  LOG_REQUESTS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
+  LOG_REQUESTS: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
   // `production` refuses built-in secrets (see loadConfig); anything else is development.
   SK_ENV: z.enum(['development', 'production']).default('development'),
   SK_SECRET: secret(z.string().min(16), 'dev-secret-change-me-in-production'),
@@ -113,7 +124,10 @@ export const mysqlEnv = {
 
 export const zookeeperEnv = {
   ZK_HOSTS: z.string().min(1).default('127.0.0.1:2181'),
-  ZK_ROOT: z.string().regex(/^\/[\w\-/]*[\w-]$/, 'an absolute znode path').default('/seckill'),
+  ZK_ROOT: z
+    .string()
+    .regex(/^\/[\w\-/]*[\w-]$/, 'an absolute znode path')
+    .default('/seckill'),
   ZK_SESSION_TIMEOUT_MS: positiveInt.default(10_000),
   // "user:password" (digest scheme): the services authenticate with it and ZK_ROOT's tree is theirs
   // alone. Printable ASCII: ZooKeeper hashes the bytes of its platform's charset.

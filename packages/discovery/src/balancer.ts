@@ -17,7 +17,11 @@ interface Rotation {
 export class SmoothWeightedBalancer implements Balancer {
   private readonly rotations = new Map<string, Rotation>();
 
-  pick(service: string, instances: readonly ServiceInstance[], usable?: (instance: ServiceInstance) => boolean): ServiceInstance | undefined {
+  pick(
+    service: string,
+    instances: readonly ServiceInstance[],
+    usable?: (instance: ServiceInstance) => boolean,
+  ): ServiceInstance | undefined {
     const { current } = this.rotationFor(service, instances);
     let best = -1;
     let total = 0;

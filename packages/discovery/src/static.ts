@@ -9,7 +9,10 @@ export class StaticDiscovery implements Discovery {
   readonly connected = true;
 
   constructor(spec: string) {
-    for (const entry of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
+    for (const entry of spec
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [service, list] = entry.split('=');
       if (!service || !list) throw new Error(`SK_STATIC_INSTANCES: bad entry "${entry}"`);
       const instances = list.split(',').map((addr) => {

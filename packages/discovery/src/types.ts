@@ -43,5 +43,9 @@ export interface Balancer {
    * One of `instances` (the service's whole current list, so state can follow it) for which
    * `usable` holds, e.g. one whose circuit breaker lets requests through; undefined when none does.
    */
-  pick(service: string, instances: readonly ServiceInstance[], usable?: (instance: ServiceInstance) => boolean): ServiceInstance | undefined;
+  pick(
+    service: string,
+    instances: readonly ServiceInstance[],
+    usable?: (instance: ServiceInstance) => boolean,
+  ): ServiceInstance | undefined;
 }

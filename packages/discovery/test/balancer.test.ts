@@ -5,7 +5,12 @@ function instances(weights: Record<string, number>): ServiceInstance[] {
   return Object.entries(weights).map(([id, weight], i) => ({ id, service: 'svc', host: '10.0.0.1', port: 9000 + i, weight }));
 }
 
-function picks(balancer: SmoothWeightedBalancer, list: readonly ServiceInstance[], n: number, usable?: (i: ServiceInstance) => boolean): string[] {
+function picks(
+  balancer: SmoothWeightedBalancer,
+  list: readonly ServiceInstance[],
+  n: number,
+  usable?: (i: ServiceInstance) => boolean,
+): string[] {
   return Array.from({ length: n }, () => balancer.pick('svc', list, usable)?.id ?? '-');
 }
 

@@ -111,7 +111,9 @@ export class ConsulFixture {
       return send(res, 200, null);
     }
     if (req.method === 'GET' && path === '/v1/agent/services') {
-      const list = Object.fromEntries([...this.services].map(([id, { registration }]) => [id, { ...registration, Service: registration.Name }]));
+      const list = Object.fromEntries(
+        [...this.services].map(([id, { registration }]) => [id, { ...registration, Service: registration.Name }]),
+      );
       return send(res, 200, list);
     }
     const health = /^\/v1\/health\/service\/(.+)$/.exec(path);

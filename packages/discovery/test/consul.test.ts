@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@sk/test-support';
-import { ConsulDiscovery, MAX_WEIGHT, SmoothWeightedBalancer, createDiscovery, type ConsulDiscoveryOptions, type ServiceInstance } from '../src/index.js';
+import {
+  ConsulDiscovery,
+  MAX_WEIGHT,
+  SmoothWeightedBalancer,
+  createDiscovery,
+  type ConsulDiscoveryOptions,
+  type ServiceInstance,
+} from '../src/index.js';
 import { ConsulFixture } from './consul-fixture.js';
 
 // Short pauses so outages are noticed and healed within a test's patience.
@@ -27,7 +34,10 @@ function discovery(url: string, options: ConsulDiscoveryOptions = fast): ConsulD
 }
 
 function ids(d: ConsulDiscovery): string[] {
-  return d.instances('svc').map((i) => i.id).sort();
+  return d
+    .instances('svc')
+    .map((i) => i.id)
+    .sort();
 }
 
 describe('Consul discovery against the fixture', () => {

@@ -21,7 +21,12 @@ describe('ZooKeeper discovery', () => {
     await registries[0]!.register({ id: 'a', service: 'svc', host: '127.0.0.1', port: 1001, weight: 1 });
     await registries[1]!.register({ id: 'b', service: 'svc', host: '127.0.0.1', port: 1002, weight: 3 });
     await until(() => watcher.instances('svc').length === 2);
-    expect(watcher.instances('svc').map((i) => [i.id, i.port, i.weight]).sort()).toEqual([
+    expect(
+      watcher
+        .instances('svc')
+        .map((i) => [i.id, i.port, i.weight])
+        .sort(),
+    ).toEqual([
       ['a', 1001, 1],
       ['b', 1002, 3],
     ]);
@@ -61,7 +66,11 @@ describe('ZooKeeper discovery with credentials (ZK_AUTH)', () => {
 
   it('registers and watches as before, while a client without them can neither register nor see an instance', async () => {
     const auth = { credentials, root: lockedRoot };
-    const [watcherZk, registryZk, intruderZk] = [new ZkSession({ hosts: ZK_HOSTS, auth }), new ZkSession({ hosts: ZK_HOSTS, auth }), new ZkSession({ hosts: ZK_HOSTS })];
+    const [watcherZk, registryZk, intruderZk] = [
+      new ZkSession({ hosts: ZK_HOSTS, auth }),
+      new ZkSession({ hosts: ZK_HOSTS, auth }),
+      new ZkSession({ hosts: ZK_HOSTS }),
+    ];
     await Promise.all([watcherZk, registryZk, intruderZk].map((zk) => zk.waitConnected()));
     const watcher = new ZookeeperDiscovery(watcherZk, lockedRoot);
     await watcher.watch('auth');

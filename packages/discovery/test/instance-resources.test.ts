@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InstanceResources, SmoothWeightedBalancer, type Discovery, type ServiceInstance } from '../src/index.js';
 
-const instance = (id: string, grpcPort?: number): ServiceInstance => ({ id, service: 'svc', host: '10.0.0.1', port: Number(id.slice(1)), weight: 1, ...(grpcPort ? { grpcPort } : {}) });
+const instance = (id: string, grpcPort?: number): ServiceInstance => ({
+  id,
+  service: 'svc',
+  host: '10.0.0.1',
+  port: Number(id.slice(1)),
+  weight: 1,
+  ...(grpcPort ? { grpcPort } : {}),
+});
 
 /** A discovery whose list the test sets; a new array per change, as the real backends hand out. */
 function listed(initial: ServiceInstance[]) {

@@ -80,11 +80,14 @@ export function serveClusterMetrics(serving: () => Iterable<Worker>): void {
   cluster.on('message', (worker, message: Message) => {
     if (message?.type === COLLECTED) return collections.settle(message);
     if (message?.type !== ASK) return;
-    const reply = (answer: Omit<Message, 'type' | 'id'>) => worker.isConnected() && worker.send({ type: ANSWER, id: message.id, ...answer });
-    Promise.all([...serving()].map((each) => collections.ask((id) => each.send({ type: COLLECT, id }), COLLECT_WITHIN_MS))).then(async (collected) => {
-      const failed = collected.find((c) => c.metrics === undefined);
-      if (failed) return reply({ error: failed.error ?? 'a worker gave no metrics' });
-      reply({ text: await AggregatorRegistry.aggregate(collected.map((c) => c.metrics!)).metrics() });
-    }).catch((err: Error) => reply({ error: err.message }));
+    const reply = (answer: Omit<Message, 'type' | 'id'>) =>
+      worker.isConnected() && worker.send({ type: ANSWER, id: message.id, ...answer });
+    Promise.all([...serving()].map((each) => collections.ask((id) => each.send({ type: COLLECT, id }), COLLECT_WITHIN_MS)))
+      .then(async (collected) => {
+        const failed = collected.find((c) => c.metrics === undefined);
+        if (failed) return reply({ error: failed.error ?? 'a worker gave no metrics' });
+        reply({ text: await AggregatorRegistry.aggregate(collected.map((c) => c.metrics!)).metrics() });
+      })
+      .catch((err: Error) => reply({ error: err.message }));
   });
 }

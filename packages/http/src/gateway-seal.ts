@@ -44,6 +44,7 @@ export class GatewaySeal {
 }
 
 /** What a seal's MAC covers: the fields, and the time it was made. */
-const sealed = ({ method, url, clientIp, userId }: SealedFields, time: number): string => `${method}\n${url}\n${one(clientIp)}\n${one(userId)}\n${time}`;
+const sealed = ({ method, url, clientIp, userId }: SealedFields, time: number): string =>
+  `${method}\n${url}\n${one(clientIp)}\n${one(userId)}\n${time}`;
 
 const one = (header: string | string[] | undefined): string => (Array.isArray(header) ? header.join(',') : (header ?? ''));

@@ -2,7 +2,18 @@
 import './answer-code.js';
 // The contract's codes are @sk/codes' (packages that need nothing else of HTTP depend on it alone); here for the services.
 export { Codes, SkError, codeInfo, envelope, type CodeInfo, type CodeName, type FieldError } from '@sk/codes';
-export { answerForError, bodyFieldErrors, createLogger, createService, BODY_LIMIT, CONNECTION_LIMITS, REDACT, type ErrorAnswer, type ServiceOptions, type SkFastify } from './server.js';
+export {
+  answerForError,
+  bodyFieldErrors,
+  createLogger,
+  createService,
+  BODY_LIMIT,
+  CONNECTION_LIMITS,
+  REDACT,
+  type ErrorAnswer,
+  type ServiceOptions,
+  type SkFastify,
+} from './server.js';
 export { GatewaySeal, type SealedFields } from './gateway-seal.js';
 export { KeyedMac } from './keyed-mac.js';
 export { exitOnCrash, listenAndServe } from './lifecycle.js';

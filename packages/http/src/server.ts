@@ -173,7 +173,11 @@ export interface ErrorAnswer {
  */
 export function answerForError(err: unknown): ErrorAnswer {
   if (err instanceof SkError) {
-    return { status: err.info.status, headers: err.headers, body: envelope(err.info, err.errors ? { errors: err.errors } : {}, err.message) };
+    return {
+      status: err.info.status,
+      headers: err.headers,
+      body: envelope(err.info, err.errors ? { errors: err.errors } : {}, err.message),
+    };
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = (err as { validationContext?: string }).validationContext ?? 'body';
@@ -185,7 +189,10 @@ export function answerForError(err: unknown): ErrorAnswer {
   }
   const status = (err as FastifyError).statusCode ?? 0;
   if (status === 413) {
-    return { status, body: envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'body', message: `larger than ${BODY_LIMIT} bytes` }] }, 'body too large') };
+    return {
+      status,
+      body: envelope(Codes.INVALID_REQUEST, { errors: [{ field: 'body', message: `larger than ${BODY_LIMIT} bytes` }] }, 'body too large'),
+    };
   }
   if (status >= 400 && status < 500) {
     // Malformed JSON, unsupported media type, bad content-length...: the client's fault, never a 500.

@@ -23,7 +23,12 @@ describe('crashed', () => {
     const { log, lines } = capture();
     crashed(log, 'uncaught exception')(new Error('socket handler threw'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 60, name: 'probe', msg: 'uncaught exception', err: { type: 'Error', message: 'socket handler threw' } });
+    expect(lines[0]).toMatchObject({
+      level: 60,
+      name: 'probe',
+      msg: 'uncaught exception',
+      err: { type: 'Error', message: 'socket handler threw' },
+    });
     expect(String((lines[0]!.err as { stack: string }).stack)).toContain('socket handler threw');
     expect(exit).toHaveBeenCalledExactlyOnceWith(1);
   });

@@ -68,7 +68,9 @@ describe('the contract envelope', () => {
     const text = (await app.inject({ url: '/metrics' })).body;
     expect(text).toMatch(/http_requests_total\{route="\/things",method="POST",status="200",code="0",service="test"\} [1-9]/);
     await app.inject({ method: 'POST', url: '/things', payload: { name: '' } });
-    expect((await app.inject({ url: '/metrics' })).body).toMatch(/http_requests_total\{route="\/things",method="POST",status="400",code="1101",service="test"\} [1-9]/);
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(
+      /http_requests_total\{route="\/things",method="POST",status="400",code="1101",service="test"\} [1-9]/,
+    );
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });
 });
@@ -82,7 +84,9 @@ describe('tracing', () => {
     expect((await traced.inject({ method: 'GET', url: '/last' })).statusCode).toBe(200);
     // The transport posts once a second; closing must not leave that to chance.
     await traced.close();
-    expect(collector.spans.map((s) => [s.localEndpoint.serviceName, s.kind, s.tags?.['http.path']])).toEqual([['closing', 'SERVER', '/last']]);
+    expect(collector.spans.map((s) => [s.localEndpoint.serviceName, s.kind, s.tags?.['http.path']])).toEqual([
+      ['closing', 'SERVER', '/last'],
+    ]);
     collector.close();
   });
 });
@@ -102,7 +106,9 @@ describe('the answer log', () => {
     await bare.inject({ url: '/crowd' });
     await bare.inject({ url: '/crowd' });
     expect(logged).toEqual([['/one', 0]]);
-    expect((await bare.inject({ url: '/metrics' })).body).toMatch(/http_requests_total\{route="\/crowd",method="GET",status="200",code="1004",service="answers"\} 2/);
+    expect((await bare.inject({ url: '/metrics' })).body).toMatch(
+      /http_requests_total\{route="\/crowd",method="GET",status="200",code="1004",service="answers"\} 2/,
+    );
     await bare.close();
   });
 });

@@ -70,7 +70,7 @@ export class KnownKeys {
     let retired = false;
     const pending = new Set(set.data.endorsements ?? []);
     // Rounds until nothing moves: an endorsement may be signed by a key another one just endorsed.
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (const jws of pending) {
         const endorser = this.byKid.get(endorserKid(jws) ?? '');

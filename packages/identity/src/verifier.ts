@@ -62,7 +62,10 @@ export class TokenVerifier implements TokenChecker {
     return result.identity;
   }
 
-  private async tryVerify(token: string, keys: VerificationKeys): Promise<{ identity: Identity; exp: number } | 'unknown-key' | 'not-yet' | 'refused'> {
+  private async tryVerify(
+    token: string,
+    keys: VerificationKeys,
+  ): Promise<{ identity: Identity; exp: number } | 'unknown-key' | 'not-yet' | 'refused'> {
     try {
       const { payload } = await jwtVerify(token, keys, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['EdDSA'] });
       const claims = claimsSchema.safeParse(payload);

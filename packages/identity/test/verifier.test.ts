@@ -20,7 +20,11 @@ async function jwksOf(...keys: Key[]): Promise<JSONWebKeySet> {
 
 /** `keys` as auth serves them after `endorser` endorsed `successor`, retiring itself at `until` (seconds). */
 async function rotatedSet(endorser: Key, successor: Key, until: number, keys: Key[] = [endorser, successor]) {
-  const endorsement = await endorse(endorser.kid, endorser.privateKey, { key: await publicJwk(successor), activeFrom: seconds(), endorserUntil: until });
+  const endorsement = await endorse(endorser.kid, endorser.privateKey, {
+    key: await publicJwk(successor),
+    activeFrom: seconds(),
+    endorserUntil: until,
+  });
   return { ...(await jwksOf(...keys)), endorsements: [endorsement] };
 }
 

@@ -17,7 +17,17 @@ export class OrderStore {
    */
   async insert(records: readonly OrderRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const rows = records.map((r) => [r.order_id, r.activity_id, r.seq, r.user_id, r.product_id, r.nonce, r.token, new Date(r.token_time), new Date(r.pay_by)]);
+    const rows = records.map((r) => [
+      r.order_id,
+      r.activity_id,
+      r.seq,
+      r.user_id,
+      r.product_id,
+      r.nonce,
+      r.token,
+      new Date(r.token_time),
+      new Date(r.pay_by),
+    ]);
     await this.mysql.query(
       'INSERT INTO orders (order_id, activity_id, seq, user_id, product_id, nonce, token, created_at, pay_by) VALUES ? ON DUPLICATE KEY UPDATE order_id = order_id',
       [rows],
@@ -49,7 +59,9 @@ export class OrderStore {
 
   /** The highest order sequence the activity has used, held or not (0 when none). */
   async maxSeq(activityId: number): Promise<number> {
-    const [[row]] = await this.mysql.query<RowDataPacket[]>('SELECT COALESCE(MAX(seq), 0) AS seq FROM orders WHERE activity_id = ?', [activityId]);
+    const [[row]] = await this.mysql.query<RowDataPacket[]>('SELECT COALESCE(MAX(seq), 0) AS seq FROM orders WHERE activity_id = ?', [
+      activityId,
+    ]);
     return Number(row!.seq);
   }
 
@@ -86,10 +98,10 @@ export class OrderStore {
 
   /** unpaid → cancelled, by its owner. True when this call changed it. */
   async cancel(orderId: string, userId: number): Promise<boolean> {
-    return this.changed("UPDATE orders SET status = 'cancelled', closed_at = NOW(3) WHERE order_id = ? AND user_id = ? AND status = 'unpaid'", [
-      orderId,
-      userId,
-    ]);
+    return this.changed(
+      "UPDATE orders SET status = 'cancelled', closed_at = NOW(3) WHERE order_id = ? AND user_id = ? AND status = 'unpaid'",
+      [orderId, userId],
+    );
   }
 
   /** unpaid → paid, while `pay_by` is ahead, in the caller's transaction. True when this call changed it. */

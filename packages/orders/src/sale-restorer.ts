@@ -36,7 +36,12 @@ export class SaleRestorer {
       for (let at = 0; at === 0 || at < held.length; at += CHUNK) {
         const chunk = held.slice(at, at + CHUNK);
         const last = at + CHUNK >= held.length ? '1' : '0';
-        const args = chunk.flatMap((o) => [o.order_id, o.user_id, JSON.stringify(heldRecord(o)), o.status === 'unpaid' ? o.pay_by.getTime() : '']);
+        const args = chunk.flatMap((o) => [
+          o.order_id,
+          o.user_id,
+          JSON.stringify(heldRecord(o)),
+          o.status === 'unpaid' ? o.pay_by.getTime() : '',
+        ]);
         if ((await this.step(activityId, [token, 'load', last, floor, ...args])) !== 'ok') return 'lost';
       }
     } catch (err) {
@@ -61,6 +66,11 @@ export class SaleRestorer {
   private step(activityId: number, args: (string | number)[]): Promise<unknown> {
     const k = this.keys;
     const a = activityId;
-    return evalScript(this.redis, RESTORE, [k.restoring(a), k.loaded(a), k.sold(a), k.bought(a), k.wins(a), k.quals(a), k.deadlines(a), k.seq(a)], args);
+    return evalScript(
+      this.redis,
+      RESTORE,
+      [k.restoring(a), k.loaded(a), k.sold(a), k.bought(a), k.wins(a), k.quals(a), k.deadlines(a), k.seq(a)],
+      args,
+    );
   }
 }

@@ -61,7 +61,7 @@ const sealed = (token: string, { valid, user_id, username, roles, expires_at }: 
 export function checkTokenOver(client: RpcClient, seal: CheckAnswerSeal): TokenCheck {
   return async (token) => {
     const res = await client.call<CheckTokenResponse>('CheckToken', { token });
-    if (!seal.verify(token, res)) throw new UnsealedAnswerError('CheckToken answer without auth\'s seal');
+    if (!seal.verify(token, res)) throw new UnsealedAnswerError("CheckToken answer without auth's seal");
     if (!res.valid) return null;
     return { identity: { userId: res.user_id, username: res.username, roles: res.roles }, expiresAt: res.expires_at * 1000 };
   };

@@ -1,6 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import type CircuitBreaker from 'opossum';
-import { InstanceResources, SmoothWeightedBalancer, breakerAdmits, type Balancer, type Discovery, type ServiceInstance } from '@sk/discovery';
+import {
+  InstanceResources,
+  SmoothWeightedBalancer,
+  breakerAdmits,
+  type Balancer,
+  type Discovery,
+  type ServiceInstance,
+} from '@sk/discovery';
 
 /** One outgoing call as the tracing hook sees it; it may add headers (e.g. B3) to `metadata`. */
 export interface RpcCall {
@@ -114,11 +121,19 @@ export class RpcClient {
       const deadline = new Date(Date.now() + this.opts.deadlineMs);
       const send: Send = (client) =>
         new Promise((resolve, reject) =>
-          client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, request, metadata, { deadline }, (error, value) => {
-            if (!error) resolve({ ok: true, value });
-            else if (INSTANCE_FAILURES.has(error.code)) reject(error);
-            else resolve({ ok: false, error });
-          }),
+          client.makeUnaryRequest(
+            def.path,
+            def.requestSerialize,
+            def.responseDeserialize,
+            request,
+            metadata,
+            { deadline },
+            (error, value) => {
+              if (!error) resolve({ ok: true, value });
+              else if (INSTANCE_FAILURES.has(error.code)) reject(error);
+              else resolve({ ok: false, error });
+            },
+          ),
         );
       const outcome = await this.send(send, deadline);
       if (!outcome.ok) throw new RpcError(outcome.error.details || outcome.error.message, outcome.error.code);

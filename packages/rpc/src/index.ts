@@ -1,4 +1,13 @@
-export { RpcClient, RpcError, type RpcClientOptions, type RpcCall, type RpcTracer, type BreakerMaker, type Send, type Outcome } from './client.js';
+export {
+  RpcClient,
+  RpcError,
+  type RpcClientOptions,
+  type RpcCall,
+  type RpcTracer,
+  type BreakerMaker,
+  type Send,
+  type Outcome,
+} from './client.js';
 export {
   CheckAnswerSeal,
   UnsealedAnswerError,

@@ -4,7 +4,16 @@ import { status } from '@grpc/grpc-js';
 import { ZookeeperDiscovery, type ServiceInstance } from '@sk/discovery';
 import { ZkSession } from '@sk/zookeeper';
 import { isolate, startService, until, type Isolation, type RunningService } from '@sk/test-support';
-import { CheckAnswerSeal, RpcClient, RpcError, UnsealedAnswerError, authServiceDefinition, checkTokenOver, type BreakerMaker, type RpcCall } from '../src/index.js';
+import {
+  CheckAnswerSeal,
+  RpcClient,
+  RpcError,
+  UnsealedAnswerError,
+  authServiceDefinition,
+  checkTokenOver,
+  type BreakerMaker,
+  type RpcCall,
+} from '../src/index.js';
 
 // Two real auth processes, each serving CheckToken on its own gRPC port and registered with it in ZooKeeper.
 let iso: Isolation;
@@ -95,7 +104,7 @@ describe('RpcClient against real auth instances', () => {
     expect(breakers.get(survivor!.id)!.closed).toBe(true);
   });
 
-  it("closes the channel and breaker of an instance once it left discovery", async () => {
+  it('closes the channel and breaker of an instance once it left discovery', async () => {
     const dead = [...breakers.entries()].find(([, b]) => b.opened)![0];
     await until(() => discovery.instances('auth').length === 1, 30_000);
     await checkToken();

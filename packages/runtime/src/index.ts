@@ -27,7 +27,13 @@ export interface ServeOptions {
  * Listens, then announces the instance in discovery; on shutdown it leaves discovery before
  * the server stops taking requests.
  */
-export async function serve(service: string, app: FastifyInstance, config: InstanceConfig, discovery: Discovery, extra: ServeOptions = {}): Promise<void> {
+export async function serve(
+  service: string,
+  app: FastifyInstance,
+  config: InstanceConfig,
+  discovery: Discovery,
+  extra: ServeOptions = {},
+): Promise<void> {
   app.addHook('preClose', async () => {
     await discovery.close().catch((err) => app.log.warn({ err }, 'deregistration failed'));
   });
@@ -40,7 +46,13 @@ export async function serve(service: string, app: FastifyInstance, config: Insta
 }
 
 /** Registers the instance serving `service` on `port` (the port it listens on, when PORT was 0). */
-export async function announce(service: string, port: number, config: InstanceConfig, discovery: Discovery, extra: Pick<ServeOptions, 'grpcPort'> = {}): Promise<void> {
+export async function announce(
+  service: string,
+  port: number,
+  config: InstanceConfig,
+  discovery: Discovery,
+  extra: Pick<ServeOptions, 'grpcPort'> = {},
+): Promise<void> {
   await discovery.register({
     id: instanceId(service, { ...config, PORT: port }),
     service,

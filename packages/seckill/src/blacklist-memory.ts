@@ -1,7 +1,13 @@
 import { SerialRerun } from '@sk/concurrency';
 import { subscribe, type Redis } from '@sk/storage';
 import { isActiveEntry, readBlacklist } from './blacklist.js';
-import { BLACKLIST_SOURCES, parseBlacklistChange, type BlacklistChange, type BlacklistEntry, type BlacklistKind } from './wire/blacklist.js';
+import {
+  BLACKLIST_SOURCES,
+  parseBlacklistChange,
+  type BlacklistChange,
+  type BlacklistEntry,
+  type BlacklistKind,
+} from './wire/blacklist.js';
 import type { RedisKeys } from './wire/keys.js';
 
 const RELOAD_RETRY_MS = 500;
@@ -22,7 +28,10 @@ export class Blacklist {
   private loadedOnce = false;
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
-  private readonly loads = new SerialRerun(() => this.loadUntilDone(), () => !this.stopped);
+  private readonly loads = new SerialRerun(
+    () => this.loadUntilDone(),
+    () => !this.stopped,
+  );
 
   constructor(
     private readonly redis: Redis,

@@ -27,7 +27,13 @@ export async function readBlacklist(redis: Redis, keys: RedisKeys): Promise<Blac
 }
 
 /** The entry `source` holds in Redis for the user or IP (expired or not), if any. */
-export async function readBlacklistEntry(redis: Redis, keys: RedisKeys, source: BlacklistSource, kind: BlacklistKind, value: string): Promise<BlacklistEntry | undefined> {
+export async function readBlacklistEntry(
+  redis: Redis,
+  keys: RedisKeys,
+  source: BlacklistSource,
+  kind: BlacklistKind,
+  value: string,
+): Promise<BlacklistEntry | undefined> {
   const raw = await redis.hget(keys.blacklist(source, kind), value);
   return raw === null ? undefined : parseBlacklistEntry(raw);
 }

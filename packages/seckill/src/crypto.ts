@@ -34,7 +34,5 @@ export interface QualificationFields {
 
 /** HMAC-MD5 keyed by the server secret: unforgeable from the public fields alone. */
 export function qualificationToken(secret: string, f: QualificationFields): string {
-  return createHmac('md5', secret)
-    .update(`${f.user_id}:${f.activity_id}:${f.product_id}:${f.token_time}:${f.request_id}`)
-    .digest('hex');
+  return createHmac('md5', secret).update(`${f.user_id}:${f.activity_id}:${f.product_id}:${f.token_time}:${f.request_id}`).digest('hex');
 }

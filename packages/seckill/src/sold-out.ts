@@ -62,7 +62,11 @@ export class SoldOutFollower {
     // While Redis is away there is nothing to read: the next read after it returns catches up.
     if (selling.length === 0 || !isRedisReady(this.opts.redis)) return;
     try {
-      const sold = await readSold(this.opts.redis, this.opts.keys, selling.map((a) => a.activity_id));
+      const sold = await readSold(
+        this.opts.redis,
+        this.opts.keys,
+        selling.map((a) => a.activity_id),
+      );
       selling.forEach((a, i) => {
         if (sold[i]! >= a.total) this.book.markSoldOut(a.activity_id, a.total);
         else if (this.book.isSoldOut(a)) this.book.reopen(a.activity_id);

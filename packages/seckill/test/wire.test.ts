@@ -52,7 +52,9 @@ describe('the wire contract', () => {
 
   it('spells blacklist entries and their announcements', () => {
     const change: BlacklistChange = { source: 'auto', kind: 'ip', value: '203.0.113.9', entry: { reason: 'too many', expires_at: 5 } };
-    expect(blacklistChangeMessage(change)).toBe('{"source":"auto","kind":"ip","value":"203.0.113.9","entry":{"reason":"too many","expires_at":5}}');
+    expect(blacklistChangeMessage(change)).toBe(
+      '{"source":"auto","kind":"ip","value":"203.0.113.9","entry":{"reason":"too many","expires_at":5}}',
+    );
     expect(blacklistEntryValue(change.entry!)).toBe('{"reason":"too many","expires_at":5}');
     expect(parseBlacklistChange(blacklistChangeMessage({ ...change, entry: null }))).toEqual({ ...change, entry: null });
     expect(parseBlacklistEntry('{"reason":"r","expires_at":null}')).toEqual({ reason: 'r', expires_at: null });
@@ -61,9 +63,25 @@ describe('the wire contract', () => {
   });
 
   it('reads order records from the field qualify.lua writes', () => {
-    const record: OrderRecord = { product_id: 1, activity_id: 7, user_id: 42, token: 't', token_time: 1, order_id: '7-1', pay_by: 2, nonce: 'n', seq: 1 };
+    const record: OrderRecord = {
+      product_id: 1,
+      activity_id: 7,
+      user_id: 42,
+      token: 't',
+      token_time: 1,
+      order_id: '7-1',
+      pay_by: 2,
+      nonce: 'n',
+      seq: 1,
+    };
     expect(ORDER_STREAM_FIELD).toBe('o');
-    expect(orderRecordsOf([['1-0', ['o', JSON.stringify(record)]], ['2-0', ['x', 'o']], ['3-0', ['o', '{}']]])).toEqual({ records: [record], malformed: ['2-0', '3-0'] });
+    expect(
+      orderRecordsOf([
+        ['1-0', ['o', JSON.stringify(record)]],
+        ['2-0', ['x', 'o']],
+        ['3-0', ['o', '{}']],
+      ]),
+    ).toEqual({ records: [record], malformed: ['2-0', '3-0'] });
   });
 
   it("names the gateway's headers and what its seal covers", () => {

@@ -71,7 +71,10 @@ export async function migrate(pool: Pool, dir: URL): Promise<string[]> {
     for (const file of files) {
       if (done.has(file)) continue;
       const sql = await readFile(new URL(file, dir), 'utf8');
-      for (const statement of sql.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) {
+      for (const statement of sql
+        .split(/;\s*$/m)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         await conn.query(statement);
       }
       await conn.query('INSERT INTO schema_migrations (version) VALUES (?)', [file]);

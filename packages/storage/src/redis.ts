@@ -18,7 +18,9 @@ const reconnectDelay = (times: number) => Math.min(times * 100, 2_000);
 export function createRedis(target: RedisTarget, options: RedisOptions = {}): Redis {
   const url = typeof target === 'string' ? target : target.REDIS_URL;
   const nodes = typeof target === 'string' ? undefined : target.REDIS_CLUSTER_NODES;
-  const redis = nodes ? clusterClient(url, nodes, options) : new NodeRedis(url, { ...FAIL_FAST, retryStrategy: reconnectDelay, ...options });
+  const redis = nodes
+    ? clusterClient(url, nodes, options)
+    : new NodeRedis(url, { ...FAIL_FAST, retryStrategy: reconnectDelay, ...options });
   // Connection errors are reported by commands and by the client's status; no crash on 'error'.
   redis.on('error', () => {});
   return redis;
@@ -47,7 +49,11 @@ function clusterClient(url: string, nodes: string, options: RedisOptions): Clust
       enableAutoPipelining: false,
       enableOfflineQueue,
       clusterRetryStrategy: reconnectDelay,
-      redisOptions: { ...nodeOptions, username: decodeURIComponent(username) || undefined, password: decodeURIComponent(password) || undefined },
+      redisOptions: {
+        ...nodeOptions,
+        username: decodeURIComponent(username) || undefined,
+        password: decodeURIComponent(password) || undefined,
+      },
     },
   );
 }
@@ -111,5 +117,8 @@ export async function popBatch(redis: Redis, key: string, count: number, timeout
 
 /** What a tracer records of the Redis `commands` a service names (see Tracing.instrument): the command and its key. */
 export function redisTracedCalls(commands: readonly string[]) {
-  return { methods: commands, describe: (command: string, args: readonly unknown[]) => ({ name: command, tags: { 'redis.key': String(args[0]) } }) };
+  return {
+    methods: commands,
+    describe: (command: string, args: readonly unknown[]) => ({ name: command, tags: { 'redis.key': String(args[0]) } }),
+  };
 }

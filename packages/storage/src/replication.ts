@@ -63,6 +63,10 @@ export class ReplicaAcks {
 }
 
 /** ReplicaAcks' options from a service's settings: REDIS_WAIT_REPLICAS, else 1 on a cluster and 0 on a single Redis. */
-export function replicaAckOptions(config: { REDIS_WAIT_REPLICAS?: number | undefined; REDIS_WAIT_MS: number; REDIS_CLUSTER_NODES?: string | undefined }): ReplicaAckOptions {
+export function replicaAckOptions(config: {
+  REDIS_WAIT_REPLICAS?: number | undefined;
+  REDIS_WAIT_MS: number;
+  REDIS_CLUSTER_NODES?: string | undefined;
+}): ReplicaAckOptions {
   return { replicas: config.REDIS_WAIT_REPLICAS ?? (config.REDIS_CLUSTER_NODES ? 1 : 0), timeoutMs: config.REDIS_WAIT_MS };
 }

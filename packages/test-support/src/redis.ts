@@ -7,8 +7,12 @@ export class PrivateRedis extends PrivateServer {
     readonly port: number,
   ) {
     // Ready once PING answers PONG: while it loads its data, Redis answers -LOADING instead.
-    super(dataDir, 'Redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir, '--appendonly', 'yes', '--save', ''], () =>
-      probe(port, 'PING\r\n', (answer) => (answer.includes('\r\n') ? answer.startsWith('+PONG') : undefined)),
+    super(
+      dataDir,
+      'Redis',
+      'redis-server',
+      ['--bind', '127.0.0.1', '--port', String(port), '--dir', dataDir, '--appendonly', 'yes', '--save', ''],
+      () => probe(port, 'PING\r\n', (answer) => (answer.includes('\r\n') ? answer.startsWith('+PONG') : undefined)),
     );
   }
 

@@ -122,7 +122,10 @@ export class Suite {
 
   /** Creates `count` shoppers and logs each in. */
   async shoppers(count: number, label = 'u'): Promise<Shopper[]> {
-    const users = Array.from({ length: count }, (_, i) => ({ username: `${label}${i}_${this.iso.name}`.slice(0, 64), password: 'pass123' }));
+    const users = Array.from({ length: count }, (_, i) => ({
+      username: `${label}${i}_${this.iso.name}`.slice(0, 64),
+      password: 'pass123',
+    }));
     const created = await this.admin('POST', '/admin/users', { users });
     if (created.status !== 201) throw new Error(`create users: ${created.status} ${JSON.stringify(created.body)}`);
     const shoppers: Shopper[] = [];
@@ -133,7 +136,13 @@ export class Suite {
   }
 
   /** A product with an activity on sale now. */
-  async sale(opts: { total: number; buy_limit: number; buy_rate?: number; startInS?: number; pay_window_s?: number }): Promise<{ productId: number; activityId: number }> {
+  async sale(opts: {
+    total: number;
+    buy_limit: number;
+    buy_rate?: number;
+    startInS?: number;
+    pay_window_s?: number;
+  }): Promise<{ productId: number; activityId: number }> {
     const product = await this.admin('POST', '/admin/products', { name: `product ${Date.now()}` });
     if (product.status !== 201) throw new Error(`create product: ${JSON.stringify(product.body)}`);
     const productId = Number(product.body.result!.product_id);
@@ -158,7 +167,8 @@ export class Suite {
     for (;;) {
       const info = await this.call('GET', `/sec/info?product_id=${productId}`);
       if (info.status === 200 && info.body.result?.status === status) return Date.now() - started;
-      if (Date.now() - started > timeoutMs) throw new Error(`product ${productId} not ${status} within ${timeoutMs} ms: ${JSON.stringify(info)}`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`product ${productId} not ${status} within ${timeoutMs} ms: ${JSON.stringify(info)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

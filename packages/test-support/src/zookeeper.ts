@@ -18,8 +18,17 @@ export class PrivateZooKeeper extends PrivateServer {
       dataDir,
       'ZooKeeper',
       'java',
-      ['-Xms32m', '-Xmx128m', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', '-Dzookeeper.admin.enableServer=false', '-cp', cp,
-        'org.apache.zookeeper.server.quorum.QuorumPeerMain', join(dataDir, 'conf', 'zoo.cfg')],
+      [
+        '-Xms32m',
+        '-Xmx128m',
+        '-XX:+UseSerialGC',
+        '-Djava.net.preferIPv4Stack=true',
+        '-Dzookeeper.admin.enableServer=false',
+        '-cp',
+        cp,
+        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+        join(dataDir, 'conf', 'zoo.cfg'),
+      ],
       // Ready only when `srvr` answers with a `Mode:` line: a listening port alone may not serve yet.
       () => probe(port, 'srvr', (answer) => /^Mode:/m.test(answer) || undefined),
     );

@@ -56,7 +56,10 @@ const Header = zipkin.HttpHeaders;
  * can be misordered by up to a millisecond; the process's high-resolution time origin is not.
  */
 class PreciseTracer extends Tracer {
-  override recordAnnotation(annotation: zipkin.IAnnotation, timestamp: number = Math.round((performance.timeOrigin + performance.now()) * 1000)): void {
+  override recordAnnotation(
+    annotation: zipkin.IAnnotation,
+    timestamp: number = Math.round((performance.timeOrigin + performance.now()) * 1000),
+  ): void {
     super.recordAnnotation(annotation, timestamp);
   }
 }
@@ -162,14 +165,21 @@ export class Tracing {
    * Records a gRPC call as a client span under the request being handled (see `current`) and hands
    * the span's B3 to the callee in the call's metadata; outside a sampled request it goes untraced.
    */
-  async rpc<T>(call: { service: string; method: string; metadata: { set(key: string, value: string): void } }, send: () => Promise<T>): Promise<T> {
+  async rpc<T>(
+    call: { service: string; method: string; metadata: { set(key: string, value: string): void } },
+    send: () => Promise<T>,
+  ): Promise<T> {
     const parent = this.current;
     if (!parent?.sampled.getOrElse(false)) return send();
-    const { value } = await this.client(parent, { remoteService: call.service, method: 'POST', path: `/${call.service}/${call.method}` }, async (b3) => {
-      // gRPC metadata keys are lower case.
-      for (const [key, field] of Object.entries(b3)) call.metadata.set(key.toLowerCase(), field);
-      return { status: 200, value: await send() };
-    });
+    const { value } = await this.client(
+      parent,
+      { remoteService: call.service, method: 'POST', path: `/${call.service}/${call.method}` },
+      async (b3) => {
+        // gRPC metadata keys are lower case.
+        for (const [key, field] of Object.entries(b3)) call.metadata.set(key.toLowerCase(), field);
+        return { status: 200, value: await send() };
+      },
+    );
     return value;
   }
 
@@ -238,12 +248,19 @@ export class Tracing {
   }
 
   /** `instrument`, with its method sets made once for a target and the results it wraps. */
-  private instrumentWith<T extends object>(target: T, remoteService: string, opts: InstrumentOptions, traced: Set<string>, wrapped: Set<string>): T {
+  private instrumentWith<T extends object>(
+    target: T,
+    remoteService: string,
+    opts: InstrumentOptions,
+    traced: Set<string>,
+    wrapped: Set<string>,
+  ): T {
     // One wrapper per method, made at its first use rather than at each call.
     const wrappers = new Map<string, (...args: unknown[]) => Promise<unknown>>();
     const wrap = (key: string, method: (...args: unknown[]) => unknown) => {
       if (wrapped.has(key)) {
-        return async (...args: unknown[]) => this.instrumentWith((await method.apply(target, args)) as object, remoteService, opts, traced, wrapped);
+        return async (...args: unknown[]) =>
+          this.instrumentWith((await method.apply(target, args)) as object, remoteService, opts, traced, wrapped);
       }
       return async (...args: unknown[]) => {
         const parent = this.current;

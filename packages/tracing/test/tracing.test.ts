@@ -46,7 +46,11 @@ describe('createTracing', () => {
       return {};
     });
     await app.inject({ method: 'GET', url: '/t' });
-    await app.inject({ method: 'GET', url: '/t', headers: { 'x-b3-traceid': 'aaaaaaaaaaaaaaaa', 'x-b3-spanid': 'bbbbbbbbbbbbbbbb', 'x-b3-sampled': '1' } });
+    await app.inject({
+      method: 'GET',
+      url: '/t',
+      headers: { 'x-b3-traceid': 'aaaaaaaaaaaaaaaa', 'x-b3-spanid': 'bbbbbbbbbbbbbbbb', 'x-b3-sampled': '1' },
+    });
     const [own, joined] = traces;
     expect(b3Of(own)).toBeUndefined(); // sample rate 0: nothing to carry on
     expect(joined?.traceId).toBe('aaaaaaaaaaaaaaaa');
@@ -71,7 +75,11 @@ describe('calls to dependencies', () => {
         return { query: store.query };
       },
     };
-    const db = tracing.instrument(store, 'mysql', { methods: ['query'], wrapResults: ['getConnection'], describe: (_m, [sql]) => ({ name: String(sql).split(' ')[0]!.toLowerCase() }) });
+    const db = tracing.instrument(store, 'mysql', {
+      methods: ['query'],
+      wrapResults: ['getConnection'],
+      describe: (_m, [sql]) => ({ name: String(sql).split(' ')[0]!.toLowerCase() }),
+    });
     const app = Fastify();
     tracing.serve(app);
     app.post('/work', async () => {
@@ -102,7 +110,12 @@ describe('calls to dependencies', () => {
 
 describe('B3 fields', () => {
   it('round-trip through a message', () => {
-    const b3 = { 'X-B3-TraceId': '0123456789abcdef', 'X-B3-SpanId': 'fedcba9876543210', 'X-B3-ParentSpanId': '1111111111111111', 'X-B3-Sampled': '1' };
+    const b3 = {
+      'X-B3-TraceId': '0123456789abcdef',
+      'X-B3-SpanId': 'fedcba9876543210',
+      'X-B3-ParentSpanId': '1111111111111111',
+      'X-B3-Sampled': '1',
+    };
     expect(b3Of(fromB3(b3))).toEqual(b3);
     expect(fromB3({ 'X-B3-SpanId': 'fedcba9876543210' })).toBeUndefined();
   });

@@ -230,7 +230,10 @@ export class ZkSession extends EventEmitter {
         },
         (err: unknown) => {
           if (this.closed || isCode(err, Exception.CONNECTION_LOSS) || isCode(err, Exception.SESSION_EXPIRED)) return;
-          process.emitWarning(`ZooKeeper: ${root}'s tree not locked to the session's credentials (wrong ones, or a node whose ACL leaves them out): ${String(err)}`, 'ZooKeeperAclWarning');
+          process.emitWarning(
+            `ZooKeeper: ${root}'s tree not locked to the session's credentials (wrong ones, or a node whose ACL leaves them out): ${String(err)}`,
+            'ZooKeeperAclWarning',
+          );
         },
       );
   }

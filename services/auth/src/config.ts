@@ -10,7 +10,11 @@ export const configSchema = z.object({
   // 0 binds an ephemeral port; the bound one is what discovery announces.
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(9018),
   ACCESS_TOKEN_TTL_S: z.coerce.number().int().positive().default(900),
-  REFRESH_TOKEN_TTL_S: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  REFRESH_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
   SK_ADMIN_USER: z.string().min(1).max(64).default('admin'),
   SK_ADMIN_PASSWORD: secret(z.string().min(1), 'admin123'),
 });

@@ -20,10 +20,7 @@ export async function startGrpcServer(
 ): Promise<GrpcServer> {
   const server = new grpc.Server();
   server.addService(authServiceDefinition(), {
-    CheckToken(
-      call: grpc.ServerUnaryCall<CheckTokenRequest, CheckTokenResponse>,
-      callback: grpc.sendUnaryData<CheckTokenResponse>,
-    ) {
+    CheckToken(call: grpc.ServerUnaryCall<CheckTokenRequest, CheckTokenResponse>, callback: grpc.sendUnaryData<CheckTokenResponse>) {
       // The caller's B3 fields arrive as metadata: this check joins its trace.
       const span = tracing?.child(Object.fromEntries(Object.entries(call.metadata.getMap()).map(([k, v]) => [k, String(v)])), 'CheckToken');
       tokens.check(call.request.token).then(

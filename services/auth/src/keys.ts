@@ -72,7 +72,10 @@ export class KeyRing {
     for (const row of rows) {
       if (row.private_jwk === null) continue;
       const kid = String(row.kid);
-      const times = { activeFrom: (row.active_from as Date).getTime(), retireAt: row.retire_at === null ? null : (row.retire_at as Date).getTime() };
+      const times = {
+        activeFrom: (row.active_from as Date).getTime(),
+        retireAt: row.retire_at === null ? null : (row.retire_at as Date).getTime(),
+      };
       keys.push({ ...(imported.get(kid) ?? (await importKey(kid, String(row.private_jwk)))), ...times });
     }
     if (keys.length === 0) throw new Error('signing_keys holds no usable key');
@@ -163,7 +166,11 @@ async function newestKey(tx: Tx): Promise<{ kid: string; jwk: PrivateJwk; active
   );
   const row = rows[0];
   if (!row) throw new Error('signing_keys holds no usable key');
-  return { kid: String(row.kid), jwk: privateJwkSchema.parse(JSON.parse(String(row.private_jwk))), activeFrom: (row.active_from as Date).getTime() };
+  return {
+    kid: String(row.kid),
+    jwk: privateJwkSchema.parse(JSON.parse(String(row.private_jwk))),
+    activeFrom: (row.active_from as Date).getTime(),
+  };
 }
 
 async function newPrivateJwk(): Promise<PrivateJwk> {

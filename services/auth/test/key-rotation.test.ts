@@ -104,6 +104,5 @@ describe('signing key rotation', () => {
     const [rows] = await first.pool.query<RowDataPacket[]>('SELECT kid FROM signing_keys WHERE private_jwk IS NOT NULL');
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.kid)).not.toContain(before);
-
   });
 });

@@ -96,7 +96,12 @@ describe('password grant', () => {
       payload: { grant_type: 'password', username: 42, password: '' },
     });
     expect(wrongType.statusCode).toBe(400);
-    expect(wrongType.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['password', 'username']);
+    expect(
+      wrongType
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['password', 'username']);
   });
 
   it('answers 413 to a body over 16 KiB and 400 to malformed JSON', async () => {

@@ -65,7 +65,9 @@ describe('SK_ADMIN_PASSWORD', () => {
     const iso = freshIsolation();
     const ops = { SK_ADMIN_USER: 'ops', SK_ADMIN_PASSWORD: 'ops-password' };
     await startOnce(iso, ops, async (auth) => {
-      await auth.pool.execute("UPDATE users SET roles = 'user', password_hash = ? WHERE username = 'ops'", [await hashPassword('changed-by-hand')]);
+      await auth.pool.execute("UPDATE users SET roles = 'user', password_hash = ? WHERE username = 'ops'", [
+        await hashPassword('changed-by-hand'),
+      ]);
     });
     const restart = await startOnce(iso, ops, async (auth) => {
       expect(await login(auth, 'ops', 'changed-by-hand')).toEqual({ status: 200, roles: ['user', 'admin'] });

@@ -23,7 +23,9 @@ it('refuses to start in production while SK_ADMIN_PASSWORD is unset or the demo 
     const run = runAuth({ ...env, SK_ENV: 'production', SK_SECRET: 'a-secret-of-our-own-0123456789', ZK_AUTH });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe('auth: invalid configuration: SK_ADMIN_PASSWORD: must be set to a value of your own in production (SK_ENV=production)\n');
+    expect(run.stderr).toBe(
+      'auth: invalid configuration: SK_ADMIN_PASSWORD: must be set to a value of your own in production (SK_ENV=production)\n',
+    );
   }
 });
 

@@ -51,7 +51,13 @@ const SOLD_OUT_REPORT_MS = 10_000;
 /** The gateway: its own /health, and /oauth, /sec, /admin forwarded after the identity check. */
 export function buildApp(deps: GatewayDeps): SkFastify {
   const { discovery, balancer = new SmoothWeightedBalancer(), upstreamTimeoutMs, bulkTimeoutMs = 600_000, logLevel, soldOut } = deps;
-  const app = createService({ name: 'gateway', logLevel, ready: () => discovery.connected, tracing: deps.tracing, logRequests: deps.logRequests });
+  const app = createService({
+    name: 'gateway',
+    logLevel,
+    ready: () => discovery.connected,
+    tracing: deps.tracing,
+    logRequests: deps.logRequests,
+  });
   const breakers = new BreakerFactory(deps.breakers ?? DEFAULT_BREAKER_OPTIONS, app.metrics, app.log);
   const verifier = typeof deps.verifier === 'function' ? deps.verifier(breakers) : deps.verifier;
   const upstreams = new Upstreams(discovery, balancer, breakers, sendOver, { timeoutMs: upstreamTimeoutMs });
@@ -64,7 +70,8 @@ export function buildApp(deps: GatewayDeps): SkFastify {
   const sweeper = limits && setInterval(() => limits.sweep(), 10_000).unref();
   const reportSoldOut = () => {
     const answered = soldOut?.takeAnswered();
-    if (answered?.size) app.log.info({ answered: Object.fromEntries(answered) }, 'attempts answered sold out from memory, by activity (no line each)');
+    if (answered?.size)
+      app.log.info({ answered: Object.fromEntries(answered) }, 'attempts answered sold out from memory, by activity (no line each)');
   };
   const soldOutReporter = soldOut && setInterval(reportSoldOut, SOLD_OUT_REPORT_MS).unref();
 
@@ -78,7 +85,8 @@ export function buildApp(deps: GatewayDeps): SkFastify {
   // Judged once, first: every rule after this sees the path the router and the upstream will.
   app.addHook('onRequest', (req, _reply, done) => {
     const reason = nonCanonical(req.url);
-    const refused = reason !== undefined ? { field: 'path', message: reason } : headersTooLarge(req.raw.rawHeaders) ? HEADERS_TOO_LARGE : undefined;
+    const refused =
+      reason !== undefined ? { field: 'path', message: reason } : headersTooLarge(req.raw.rawHeaders) ? HEADERS_TOO_LARGE : undefined;
     done(refused && SkError.invalid([refused]));
   });
   const killBatches = deps.killBatches ? new KillBatches((request) => forwarder.forward('sk-app', request)) : undefined;

@@ -12,7 +12,12 @@ export interface BreakerOptions {
   windowMs: number;
 }
 
-export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = { errorThresholdPercentage: 50, volumeThreshold: 20, resetTimeoutMs: 5_000, windowMs: 10_000 };
+export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = {
+  errorThresholdPercentage: 50,
+  volumeThreshold: 20,
+  resetTimeoutMs: 5_000,
+  windowMs: 10_000,
+};
 
 export interface BreakerLogger {
   warn(details: object, message: string): void;

@@ -25,11 +25,19 @@ export const configSchema = z.object({
   BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(BREAKER.windowMs),
   // Rate limits (deploy/gateway-limits.json by default); `off` for none at all.
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
-  GATEWAY_LIMITS_FILE: z.string().min(1).default(fileURLToPath(new URL('../../../deploy/gateway-limits.json', import.meta.url))),
+  GATEWAY_LIMITS_FILE: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL('../../../deploy/gateway-limits.json', import.meta.url))),
   // Proxies (IPs/CIDRs, comma-separated) whose X-Forwarded-For is believed; replaces the file's list.
   TRUSTED_PROXIES: z
     .string()
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
     .optional(),
   // Creating many users hashes each password: that one route may take minutes.
   ADMIN_BULK_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),

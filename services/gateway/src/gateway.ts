@@ -46,7 +46,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const sharesLimits = limits?.rules.some((rule) => rule.shared) ?? false;
   const redis = createRedis(config);
   const blacklist = new Blacklist(redis, subscriber, keys, log);
-  const soldOut = zk && config.SOLD_OUT_AT_GATEWAY === 'on' ? await followSoldOut(zk, config.ZK_ROOT, { subscriber, redis, keys }, log) : undefined;
+  const soldOut =
+    zk && config.SOLD_OUT_AT_GATEWAY === 'on' ? await followSoldOut(zk, config.ZK_ROOT, { subscriber, redis, keys }, log) : undefined;
 
   const tracing = createTracing({ serviceName: 'gateway', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
 
@@ -111,7 +112,12 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
  * What the sold-out shortcut answers from: the activities in ZooKeeper and sk-core's sold-out news
  * over Redis. Without it the gateway only forwards sold-out attempts to sk-app, which answers them itself.
  */
-async function followSoldOut(zk: ZkSession, zkRoot: string, { subscriber, redis, keys }: { subscriber: Redis; redis: Redis; keys: RedisKeys }, log: WarningLog) {
+async function followSoldOut(
+  zk: ZkSession,
+  zkRoot: string,
+  { subscriber, redis, keys }: { subscriber: Redis; redis: Redis; keys: RedisKeys },
+  log: WarningLog,
+) {
   const book = new ActivityBook(zk, zkRoot);
   await book.start();
   const warn = (err: unknown) => log.warn({ err }, 'sold-out news not followed');

@@ -57,7 +57,11 @@ export class KillBatches {
       const answers = parseAnswers(response.body, batch.length);
       batch.forEach((w, i) => {
         const answer = answers[i]!;
-        w.resolve({ status: answer.status, headers: answer.headers ? { ...ANSWER_HEADERS, ...answer.headers } : ANSWER_HEADERS, body: answer.body });
+        w.resolve({
+          status: answer.status,
+          headers: answer.headers ? { ...ANSWER_HEADERS, ...answer.headers } : ANSWER_HEADERS,
+          body: answer.body,
+        });
       });
     } catch (err) {
       for (const w of batch) w.reject(err);

@@ -109,7 +109,12 @@ export class RequestLimits {
     }
     this.trusted = proxyaddr.compile(config.trustedProxies);
     this.exemptMatch = proxyaddr.compile(config.exempt);
-    this.refused = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused by a rate limit, by rule', labelNames: ['rule'], registers: [registry] });
+    this.refused = new Counter({
+      name: 'gateway_rate_limited_total',
+      help: 'Requests refused by a rate limit, by rule',
+      labelNames: ['rule'],
+      registers: [registry],
+    });
   }
 
   /** The client's address: the socket's, or the one trusted proxies say they forward for. */
@@ -187,7 +192,9 @@ export class RequestLimits {
 
   private refusal(rule: Rule<unknown>, retryAfterMs: number): SkError {
     this.refused.inc({ rule: rule.name });
-    return new SkError(Codes.RATE_LIMITED, Codes.RATE_LIMITED.message, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) });
+    return new SkError(Codes.RATE_LIMITED, Codes.RATE_LIMITED.message, undefined, {
+      'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+    });
   }
 }
 

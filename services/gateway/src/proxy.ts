@@ -12,9 +12,29 @@ export interface ForwarderLogger {
 }
 
 // Meaningful for one connection only (RFC 9110 §7.6.1).
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 // Recomputed for the next hop (host, framing) or claims about the client only the gateway may make.
-const NOT_FORWARDED_UP = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip']);
+const NOT_FORWARDED_UP = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'content-length',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+]);
 const NOT_FORWARDED_DOWN = new Set([...HOP_BY_HOP, 'content-length']);
 // Identity headers are the gateway's to set: whatever a client sends under these names is dropped.
 const IDENTITY_PREFIXES = [GATEWAY_HEADER_PREFIX, 'x-user-'];
@@ -33,7 +53,10 @@ export function headersTooLarge(rawHeaders: readonly string[]): boolean {
 }
 
 /** The client's headers fit for an upstream, plus the client address and verified identity the gateway vouches for. */
-export function upstreamRequestHeaders(client: IncomingHttpHeaders, context: { clientIp: string; identity?: Identity | undefined }): HeaderMap {
+export function upstreamRequestHeaders(
+  client: IncomingHttpHeaders,
+  context: { clientIp: string; identity?: Identity | undefined },
+): HeaderMap {
   const headers = copyHeaders(client, (name) => NOT_FORWARDED_UP.has(name) || IDENTITY_PREFIXES.some((p) => name.startsWith(p)));
   headers[GATEWAY_HEADERS.clientIp] = context.clientIp;
   if (context.identity) {
@@ -49,7 +72,13 @@ export function clientResponseHeaders(upstream: IncomingHttpHeaders): HeaderMap 
 
 function copyHeaders(from: IncomingHttpHeaders, dropped: (name: string) => boolean): HeaderMap {
   // Headers named in Connection are hop-by-hop too.
-  const named = typeof from.connection === 'string' ? from.connection.toLowerCase().split(',').map((t) => t.trim()) : [];
+  const named =
+    typeof from.connection === 'string'
+      ? from.connection
+          .toLowerCase()
+          .split(',')
+          .map((t) => t.trim())
+      : [];
   const out: HeaderMap = {};
   for (const [name, value] of Object.entries(from)) {
     if (value === undefined || dropped(name) || named.includes(name)) continue;
@@ -103,7 +132,11 @@ export function sendOver(pool: Pool, request: OutboundRequest): Promise<Upstream
           chunks.push(chunk);
         },
         onResponseEnd() {
-          const response = { status, headers: clientResponseHeaders(headers), body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
+          const response = {
+            status,
+            headers: clientResponseHeaders(headers),
+            body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+          };
           if (status >= 500) reject(new UpstreamFailure(response));
           else resolve(response);
         },

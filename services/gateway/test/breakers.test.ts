@@ -131,7 +131,11 @@ describe('BreakerFactory', () => {
   it('makes breakers that keep no latency percentiles and take no snapshots', async () => {
     vi.useFakeTimers();
     try {
-      const breaker = new BreakerFactory(DEFAULT_BREAKER_OPTIONS, new Registry(), { warn() {} }).create('sk-app', 'a', async (n: number) => n);
+      const breaker = new BreakerFactory(DEFAULT_BREAKER_OPTIONS, new Registry(), { warn() {} }).create(
+        'sk-app',
+        'a',
+        async (n: number) => n,
+      );
       const snapshots = vi.fn();
       breaker.status.on('snapshot', snapshots);
       for (let i = 0; i < 100; i++) await breaker.fire(i);

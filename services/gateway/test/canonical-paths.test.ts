@@ -43,7 +43,9 @@ function rawRequest(requestLine: string): Promise<{ status: number; body: string
   const { port } = app.server.address() as { port: number };
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`${requestLine}\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+      socket.write(
+        `${requestLine}\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      );
     });
     let text = '';
     socket.on('data', (chunk) => (text += chunk.toString()));

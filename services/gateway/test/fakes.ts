@@ -49,7 +49,8 @@ export async function startFakeUpstream(service: string, zk: ZkSession, zkRoot: 
       const { kills } = JSON.parse(record.body.toString()) as { kills: unknown[] };
       return { answers: kills.map((kill) => ({ status: 200, body: JSON.stringify({ code: 1002, message: 'echo', kill }) })) };
     }
-    if (path.endsWith('/teapot')) return reply.code(418).header('retry-after', '7').type('text/plain; charset=utf-8').send('short and stout');
+    if (path.endsWith('/teapot'))
+      return reply.code(418).header('retry-after', '7').type('text/plain; charset=utf-8').send('short and stout');
     if (path.endsWith('/slow')) await new Promise((r) => setTimeout(r, 2_000));
     if (path.endsWith('/broken')) return reply.code(500).send({ code: 1, message: 'broken' });
     return { ...record, body: record.body.toString('base64') };

@@ -60,7 +60,8 @@ describe('rate limits at the gateway', () => {
   it('holds back a flooding user with 429/1104 and Retry-After while another user gets through', async () => {
     const app = await gateway({ rules: [{ name: 'user', by: 'user', rate: 2, burst: 3, nodelay: true }] });
     const [flooder, other] = [await mint.sign(1, ['user']), await mint.sign(2, ['user'])];
-    const kill = (token: string) => app.inject({ method: 'POST', url: '/sec/kill', headers: { authorization: `Bearer ${token}` }, payload: {} });
+    const kill = (token: string) =>
+      app.inject({ method: 'POST', url: '/sec/kill', headers: { authorization: `Bearer ${token}` }, payload: {} });
 
     const answers = [];
     for (let i = 0; i < 10; i++) answers.push(await kill(flooder));
@@ -101,7 +102,8 @@ describe('rate limits at the gateway', () => {
   it('never limits /health or /metrics, nor exempt addresses', async () => {
     const app = await gateway({ exempt: ['127.0.0.0/8'], rules: [{ name: 'client', by: 'ip', rate: 1, burst: 0, nodelay: true }] });
     for (let i = 0; i < 5; i++) {
-      for (const url of ['/health', '/metrics']) expect((await app.inject({ method: 'GET', url, remoteAddress: '203.0.113.9' })).statusCode).toBe(200);
+      for (const url of ['/health', '/metrics'])
+        expect((await app.inject({ method: 'GET', url, remoteAddress: '203.0.113.9' })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/sec/list', remoteAddress: '127.0.0.1' })).statusCode).toBe(200);
     }
     expect((await app.inject({ method: 'GET', url: '/sec/list', remoteAddress: '203.0.113.9' })).statusCode).toBe(200);
@@ -122,12 +124,18 @@ describe('per-user limits shared by several gateways', () => {
     const gateways = [await gateway(sharedRule, { redis: redisFor(), prefix }), await gateway(sharedRule, { redis: redisFor(), prefix })];
     const alice = await mint.sign(801, ['user']);
     const statuses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => gateways[i % 2]!.inject({ method: 'GET', url: '/sec/list', headers: { authorization: `Bearer ${alice}` } }).then((r) => r.statusCode)),
+      Array.from({ length: 20 }, (_, i) =>
+        gateways[i % 2]!.inject({ method: 'GET', url: '/sec/list', headers: { authorization: `Bearer ${alice}` } }).then(
+          (r) => r.statusCode,
+        ),
+      ),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(6); // burst 5, plus the one the rate allows
     expect(statuses.filter((s) => s === 429)).toHaveLength(14);
     const bob = await mint.sign(802, ['user']);
-    expect((await gateways[1]!.inject({ method: 'GET', url: '/sec/list', headers: { authorization: `Bearer ${bob}` } })).statusCode).toBe(200);
+    expect((await gateways[1]!.inject({ method: 'GET', url: '/sec/list', headers: { authorization: `Bearer ${bob}` } })).statusCode).toBe(
+      200,
+    );
   });
 
   it('lets requests through while Redis cannot be asked', async () => {

@@ -42,7 +42,11 @@ describe('gateway process', () => {
     const token = await mint.sign(77, ['user']);
     const headers = { authorization: `Bearer ${token}`, 'x-sk-user-id': '999' };
     // Not JSON: forwarded alone, with the identity the gateway vouches for.
-    const res = await fetch(`${gateway.url}/sec/kill`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: 'kill' });
+    const res = await fetch(`${gateway.url}/sec/kill`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/plain' },
+      body: 'kill',
+    });
     expect(res.status).toBe(200);
     const seen = skApp.seen.at(-1)!;
     expect(seen.url).toBe('/sec/kill');
@@ -50,7 +54,10 @@ describe('gateway process', () => {
     expect(seen.headers['x-sk-client-ip']).toBe('127.0.0.1');
     expect(seen.body.toString()).toBe('kill');
 
-    const forged = await fetch(`${gateway.url}/sec/kill`, { method: 'POST', headers: { authorization: `Bearer ${await (await TokenMint.create()).sign(77, ['user'])}` } });
+    const forged = await fetch(`${gateway.url}/sec/kill`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await (await TokenMint.create()).sign(77, ['user'])}` },
+    });
     expect(forged.status).toBe(401);
     expect(await forged.json()).toMatchObject({ code: 1103 });
   });
@@ -58,13 +65,21 @@ describe('gateway process', () => {
   it('sends JSON kills to sk-app in batches, each answered with its own answer', async () => {
     const kills = await Promise.all(
       [81, 82, 83].map(async (userId) => {
-        const headers = { authorization: `Bearer ${await mint.sign(userId, ['user'])}`, 'content-type': 'application/json', 'x-sk-user-id': '999' };
+        const headers = {
+          authorization: `Bearer ${await mint.sign(userId, ['user'])}`,
+          'content-type': 'application/json',
+          'x-sk-user-id': '999',
+        };
         return { headers, body: JSON.stringify({ product_id: userId }) };
       }),
     );
     const before = skApp.seen.length;
-    const answers = await Promise.all(kills.map(async (k) => (await (await fetch(`${gateway.url}/sec/kill`, { method: 'POST', ...k })).json()) as { kill: unknown }));
-    expect(answers.map((a) => a.kill)).toEqual(kills.map((k) => ({ authorization: k.headers.authorization, client_ip: '127.0.0.1', body: k.body })));
+    const answers = await Promise.all(
+      kills.map(async (k) => (await (await fetch(`${gateway.url}/sec/kill`, { method: 'POST', ...k })).json()) as { kill: unknown }),
+    );
+    expect(answers.map((a) => a.kill)).toEqual(
+      kills.map((k) => ({ authorization: k.headers.authorization, client_ip: '127.0.0.1', body: k.body })),
+    );
     const batches = skApp.seen.slice(before);
     expect(batches.every((b) => b.url === KILL_BATCH_PATH && b.headers['x-sk-user-id'] === undefined)).toBe(true);
     expect(batches.flatMap((b) => JSON.parse(b.body.toString()).kills)).toHaveLength(3);

@@ -84,8 +84,18 @@ describe('routing', () => {
   });
 
   it('leaves malformed JSON and form bodies to the upstream, untouched', async () => {
-    const json = await app.inject({ method: 'POST', url: '/oauth/token', payload: '{"grant_type": "pass', headers: { 'content-type': 'application/json' } });
-    const form = await app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=password&username=a%20b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const json = await app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: '{"grant_type": "pass',
+      headers: { 'content-type': 'application/json' },
+    });
+    const form = await app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: 'grant_type=password&username=a%20b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect([json.statusCode, form.statusCode]).toEqual([200, 200]);
     expect(auth.seen.map((s) => s.body.toString())).toEqual(['{"grant_type": "pass', 'grant_type=password&username=a%20b']);
     expect(auth.seen[1]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
@@ -101,7 +111,12 @@ describe('routing', () => {
   });
 
   it('answers 413 for a body over 16 KiB without forwarding it', async () => {
-    const res = await app.inject({ method: 'POST', url: '/oauth/token', payload: Buffer.alloc(16 * 1024 + 1, 'a'), headers: { 'content-type': 'text/plain' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: Buffer.alloc(16 * 1024 + 1, 'a'),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.statusCode).toBe(413);
     expect(auth.seen).toHaveLength(0);
   });
@@ -154,7 +169,12 @@ describe('identity', () => {
 
   it("passes the verified token's user, not the client's claim", async () => {
     const token = await mint.sign(42, ['user']);
-    const res = await app.inject({ method: 'POST', url: '/sec/kill', payload: { product_id: 1 }, headers: { ...spoofed, authorization: `Bearer ${token}` } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/sec/kill',
+      payload: { product_id: 1 },
+      headers: { ...spoofed, authorization: `Bearer ${token}` },
+    });
     expect(res.statusCode).toBe(200);
     const { headers } = only(skApp);
     expect(headers['x-sk-user-id']).toBe('42');
@@ -164,7 +184,11 @@ describe('identity', () => {
   });
 
   it('passes the identity on open shopper routes too, and ignores a bad token there', async () => {
-    const good = await app.inject({ method: 'GET', url: '/sec/info?product_id=1', headers: { authorization: `Bearer ${await mint.sign(5, ['user'])}` } });
+    const good = await app.inject({
+      method: 'GET',
+      url: '/sec/info?product_id=1',
+      headers: { authorization: `Bearer ${await mint.sign(5, ['user'])}` },
+    });
     const bad = await app.inject({ method: 'GET', url: '/sec/list', headers: { authorization: 'Bearer not.a.token' } });
     expect([good.statusCode, bad.statusCode]).toEqual([200, 200]);
     expect(skApp.seen.map((s) => s.headers['x-sk-user-id'])).toEqual(['5', undefined]);
@@ -172,10 +196,19 @@ describe('identity', () => {
 
   it('refuses /sec/kill and /sec/result without a valid token (401/1103), forwarding nothing', async () => {
     const otherMint = await TokenMint.create();
-    const tokens = [undefined, 'not.a.token', await mint.sign(42, ['user'], { expiresAt: Math.floor(Date.now() / 1000) - 60 }), await otherMint.sign(42, ['user'])];
+    const tokens = [
+      undefined,
+      'not.a.token',
+      await mint.sign(42, ['user'], { expiresAt: Math.floor(Date.now() / 1000) - 60 }),
+      await otherMint.sign(42, ['user']),
+    ];
     for (const url of ['/sec/kill', '/sec/result?product_id=1']) {
       for (const token of tokens) {
-        const res = await app.inject({ method: url === '/sec/kill' ? 'POST' : 'GET', url, headers: { ...spoofed, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+        const res = await app.inject({
+          method: url === '/sec/kill' ? 'POST' : 'GET',
+          url,
+          headers: { ...spoofed, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        });
         expect(res.statusCode, `${url} with ${token}`).toBe(401);
         expect(res.json()).toMatchObject({ code: 1103 });
       }
@@ -195,14 +228,23 @@ describe('identity', () => {
 
   it('lets only admins through /admin: 401/1103 without a token, 403/1112 for a shopper', async () => {
     const none = await app.inject({ method: 'GET', url: '/admin/products' });
-    const shopper = await app.inject({ method: 'GET', url: '/admin/products', headers: { authorization: `Bearer ${await mint.sign(42, ['user'])}` } });
+    const shopper = await app.inject({
+      method: 'GET',
+      url: '/admin/products',
+      headers: { authorization: `Bearer ${await mint.sign(42, ['user'])}` },
+    });
     expect(none.statusCode).toBe(401);
     expect(none.json()).toMatchObject({ code: 1103 });
     expect(shopper.statusCode).toBe(403);
     expect(shopper.json()).toMatchObject({ code: 1112 });
     expect(skAdmin.seen).toHaveLength(0);
 
-    const admin = await app.inject({ method: 'POST', url: '/admin/products', payload: { name: 'x' }, headers: { ...spoofed, authorization: `Bearer ${await mint.sign(1, ['admin'])}` } });
+    const admin = await app.inject({
+      method: 'POST',
+      url: '/admin/products',
+      payload: { name: 'x' },
+      headers: { ...spoofed, authorization: `Bearer ${await mint.sign(1, ['admin'])}` },
+    });
     expect(admin.statusCode).toBe(200);
     const { headers, body } = only(skAdmin);
     expect(headers['x-sk-user-id']).toBe('1');

@@ -82,7 +82,9 @@ describe('slow and large clients at the gateway', () => {
 
       const allClosed = Promise.all(tricklers.map(closed));
       const bound = CONNECTION_LIMITS.headersTimeoutMs + 2 * CONNECTION_LIMITS.checkEveryMs + 2_000;
-      await expect(Promise.race([allClosed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), bound))])).resolves.toBe('closed');
+      await expect(
+        Promise.race([allClosed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), bound))]),
+      ).resolves.toBe('closed');
     } finally {
       clearInterval(trickle);
       for (const socket of tricklers) socket.destroy();

@@ -25,7 +25,10 @@ const logAnswer: boolean[] = [];
 const keys = redisKeys(iso.redisPrefix);
 
 beforeAll(async () => {
-  ({ zk: bookZk, book } = await bookWith(iso.zkRoot, [activity({ activity_id: 1, product_id: 10, total: 5 }), activity({ activity_id: 2, product_id: 20 })]));
+  ({ zk: bookZk, book } = await bookWith(iso.zkRoot, [
+    activity({ activity_id: 1, product_id: 10, total: 5 }),
+    activity({ activity_id: 2, product_id: 20 }),
+  ]));
   zk = new ZkSession({ hosts: iso.zkHosts });
   await zk.waitConnected();
   skApp = await startFakeUpstream('sk-app', zk, iso.zkRoot);
@@ -93,7 +96,12 @@ describe('sold-out answered at the gateway', () => {
     const token = await mint.sign(2, ['user']);
     await kill(20, token);
     await kill('10', token);
-    await app.inject({ method: 'POST', url: '/sec/kill', payload: '{"product_id":', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    await app.inject({
+      method: 'POST',
+      url: '/sec/kill',
+      payload: '{"product_id":',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
     expect(skApp.seen).toHaveLength(3);
   });
 });

@@ -64,7 +64,10 @@ export class ActivityService {
   async create(actor: Identity, input: NewActivity): Promise<ActivityView> {
     const created = await this.audit.change(actor, async (tx) => {
       const { config } = await this.store.create(tx, input);
-      return { result: config, audit: { action: 'activity.create', target: target(config.activity_id), before: null, after: activityState(config) } };
+      return {
+        result: config,
+        audit: { action: 'activity.create', target: target(config.activity_id), before: null, after: activityState(config) },
+      };
     });
     const view = await this.mirrored(created);
     await this.loadSale(created.activity_id);
@@ -74,7 +77,12 @@ export class ActivityService {
   async update(actor: Identity, id: number, changes: ActivityChanges): Promise<ActivityView> {
     const updated = await this.audit.change(actor, async (tx) => {
       const { before, after } = await this.store.update(tx, id, changes);
-      const audit = { action: 'activity.update', target: target(id), before: activityState(before.config), after: activityState(after.config) };
+      const audit = {
+        action: 'activity.update',
+        target: target(id),
+        before: activityState(before.config),
+        after: activityState(after.config),
+      };
       return { result: after.config, audit };
     });
     return this.mirrored(updated);

@@ -70,7 +70,17 @@ export class ActivityStore {
     const [inserted] = await tx.query<ResultSetHeader>(
       `INSERT INTO activities (name, product_id, start_time, end_time, total, buy_limit, buy_rate, status, pay_window_s)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [input.name, input.product_id, input.start_time, input.end_time, input.total, input.buy_limit, input.buy_rate, input.status ?? 'enabled', input.pay_window_s],
+      [
+        input.name,
+        input.product_id,
+        input.start_time,
+        input.end_time,
+        input.total,
+        input.buy_limit,
+        input.buy_rate,
+        input.status ?? 'enabled',
+        input.pay_window_s,
+      ],
     );
     return toRecord((await selectRow(tx, inserted.insertId))!);
   }
@@ -106,10 +116,13 @@ export class ActivityStore {
     if (changes.end_time !== undefined && changes.end_time <= row.start_time) errors.push(endBeforeStart);
     if (errors.length > 0) throw SkError.invalid(errors);
 
-    await tx.query(
-      `UPDATE activities SET status = ?, end_time = ?, total = ?, pay_window_s = ?, version = version + 1 WHERE id = ?`,
-      [changes.status ?? row.status, changes.end_time ?? row.end_time, changes.total ?? row.total, changes.pay_window_s ?? row.pay_window_s, id],
-    );
+    await tx.query(`UPDATE activities SET status = ?, end_time = ?, total = ?, pay_window_s = ?, version = version + 1 WHERE id = ?`, [
+      changes.status ?? row.status,
+      changes.end_time ?? row.end_time,
+      changes.total ?? row.total,
+      changes.pay_window_s ?? row.pay_window_s,
+      id,
+    ]);
     const updated = await selectRow(tx, id);
     return { before: toRecord(row), after: toRecord(updated!) };
   }

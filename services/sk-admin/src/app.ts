@@ -55,7 +55,13 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): SkFastify {
   // Healthy while MySQL, the truth, answers; ZooKeeper down only leaves mirrors pending.
   const mysql = new MysqlProbe(deps.mysql);
-  const app = createService({ name: 'sk-admin', logLevel: deps.logLevel, ready: () => mysql.healthy, tracing: deps.tracing, logRequests: deps.logRequests });
+  const app = createService({
+    name: 'sk-admin',
+    logLevel: deps.logLevel,
+    ready: () => mysql.healthy,
+    tracing: deps.tracing,
+    logRequests: deps.logRequests,
+  });
 
   // Stores: the SQL. Every operator change is committed together with its audit entry (AuditLog.change).
   const audit = new AuditLog(deps.mysql);

@@ -57,10 +57,14 @@ export class AuditLog {
   change<T>(actor: Identity, work: (tx: Tx) => Promise<Audited<T>>): Promise<T> {
     return inTransaction(this.mysql, async (tx) => {
       const { result, audit } = await work(tx);
-      await tx.query(
-        'INSERT INTO audit_log (actor_id, actor, action, target, before_state, after_state) VALUES (?, ?, ?, ?, ?, ?)',
-        [actor.userId, actor.username, audit.action, audit.target, toJson(audit.before), toJson(audit.after)],
-      );
+      await tx.query('INSERT INTO audit_log (actor_id, actor, action, target, before_state, after_state) VALUES (?, ?, ?, ?, ?, ?)', [
+        actor.userId,
+        actor.username,
+        audit.action,
+        audit.target,
+        toJson(audit.before),
+        toJson(audit.after),
+      ]);
       return result;
     });
   }

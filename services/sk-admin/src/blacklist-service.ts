@@ -96,7 +96,9 @@ export class BlacklistService {
 
   async list(): Promise<Record<'users' | 'ips', BlacklistView[]>> {
     const rows = await this.store.list();
-    const auto = (await this.fromRedis(() => readBlacklist(this.redis, this.keys))).filter((c) => c.source === 'auto' && c.entry && isActiveEntry(c.entry, Date.now()));
+    const auto = (await this.fromRedis(() => readBlacklist(this.redis, this.keys))).filter(
+      (c) => c.source === 'auto' && c.entry && isActiveEntry(c.entry, Date.now()),
+    );
     const of = (kind: BlacklistKind): BlacklistView[] => [
       ...rows.filter((r) => r.kind === kind).map(operatorView),
       ...auto.filter((c) => c.kind === kind).map((c) => autoView(c.value, c.entry!)),
@@ -129,7 +131,10 @@ export class BlacklistService {
         const held = await this.held(tx, kind, value);
         if (!held.row && !held.auto) throw notListed(kind, value);
         await this.store.remove(tx, kind, value);
-        return { result: undefined, audit: { action: 'blacklist.delete', target: `${kind}:${value}`, before: inForce(value, held), after: null } };
+        return {
+          result: undefined,
+          audit: { action: 'blacklist.delete', target: `${kind}:${value}`, before: inForce(value, held), after: null },
+        };
       });
       const mirror = await this.announce([
         { source: 'operator', kind, value, entry: null },
@@ -164,7 +169,8 @@ export class BlacklistService {
     const changes: BlacklistChange[] = [];
     for (const row of rows) {
       const copy = copies.get(`${row.kind}:${row.value}`);
-      if (copy?.entry?.reason !== row.reason) changes.push({ source: 'operator', kind: row.kind, value: row.value, entry: { reason: row.reason, expires_at: null } });
+      if (copy?.entry?.reason !== row.reason)
+        changes.push({ source: 'operator', kind: row.kind, value: row.value, entry: { reason: row.reason, expires_at: null } });
     }
     const now = Date.now();
     for (const c of held) {

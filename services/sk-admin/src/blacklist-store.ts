@@ -33,12 +33,10 @@ export class BlacklistStore {
 
   /** Lists the user or IP as an operator's entry (again, with a new reason). */
   async put(tx: Tx, actor: Identity, kind: BlacklistKind, value: string, reason: string): Promise<void> {
-    await tx.query('INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)', [
-      kind,
-      value,
-      reason,
-      actor.username,
-    ]);
+    await tx.query(
+      'INSERT INTO blacklist (kind, value, reason, created_by) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)',
+      [kind, value, reason, actor.username],
+    );
   }
 
   async remove(tx: Tx, kind: BlacklistKind, value: string): Promise<void> {

@@ -46,4 +46,3 @@ app.addHook('onClose', async () => {
 });
 
 await serve('sk-admin', app, config, discovery);
-

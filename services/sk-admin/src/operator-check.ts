@@ -17,7 +17,9 @@ export class OperatorCheck {
   async isOperator(userId: number, now = Date.now()): Promise<boolean> {
     const seen = this.known.get(userId);
     if (seen && seen.until > now) return seen.operator;
-    const [rows] = await this.mysql.query<RowDataPacket[]>("SELECT FIND_IN_SET('admin', roles) > 0 AS operator FROM users WHERE id = ?", [userId]);
+    const [rows] = await this.mysql.query<RowDataPacket[]>("SELECT FIND_IN_SET('admin', roles) > 0 AS operator FROM users WHERE id = ?", [
+      userId,
+    ]);
     const operator = rows[0]?.operator === 1;
     // Entries of users who stopped asking go with the next answer: the map holds the operators of the last second.
     for (const [id, entry] of this.known) if (entry.until <= now) this.known.delete(id);

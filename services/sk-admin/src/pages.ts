@@ -43,7 +43,12 @@ export interface Conditions {
  * The end of a page's SELECT: WHERE (the conditions, and after the cursor), ORDER BY time and id
  * descending, and LIMIT one row more than the page holds, which tells whether another page follows.
  */
-export function newestFirst(time: string, id: string, { cursor, limit }: PageRequest, where: Conditions): { clause: string; values: unknown[] } {
+export function newestFirst(
+  time: string,
+  id: string,
+  { cursor, limit }: PageRequest,
+  where: Conditions,
+): { clause: string; values: unknown[] } {
   const sql = [...where.sql];
   const values = [...where.values];
   if (cursor) {

@@ -30,7 +30,10 @@ export class ProductStore {
       const [inserted] = await tx.query<ResultSetHeader>('INSERT INTO products (name) VALUES (?)', [name]);
       const product = await selectProduct(tx, inserted.insertId);
       if (!product) throw new Error(`product ${inserted.insertId} vanished after insert`);
-      return { result: product, audit: { action: 'product.create', target: `product:${product.product_id}`, before: null, after: product } };
+      return {
+        result: product,
+        audit: { action: 'product.create', target: `product:${product.product_id}`, before: null, after: product },
+      };
     });
   }
 

@@ -35,11 +35,17 @@ export class UserService {
   async createMany(actor: Identity, users: NewUser[]): Promise<CreatedUser[]> {
     const existing = await this.store.idsOf(users.map((u) => u.username));
     const fresh = users.filter((u) => !existing.has(u.username));
-    const rows = await mapBounded(fresh, HASH_CONCURRENCY, async (u) => ({ username: u.username, passwordHash: await hashPassword(u.password) }));
+    const rows = await mapBounded(fresh, HASH_CONCURRENCY, async (u) => ({
+      username: u.username,
+      passwordHash: await hashPassword(u.password),
+    }));
     return this.audit.change(actor, async (tx) => {
       // A concurrent request may have created some of them meanwhile: theirs stand.
       await this.store.insertMany(tx, rows);
-      const created = await this.store.idsOf(fresh.map((u) => u.username), tx);
+      const created = await this.store.idsOf(
+        fresh.map((u) => u.username),
+        tx,
+      );
       const answer = users.map(({ username }) => {
         const id = existing.get(username) ?? created.get(username);
         if (id === undefined) throw new Error(`user ${username} missing after insert`);
@@ -61,7 +67,10 @@ export class UserService {
       await this.store.delete(tx, userId);
       await this.blacklistStore.put(tx, actor, 'user', String(userId), DELETED_USER_REASON);
       const deleted = { user_id: Number(user.id), username: user.username };
-      return { result: deleted, audit: { action: 'users.delete', target: `user:${userId}`, before: { ...deleted, roles: user.roles }, after: null } };
+      return {
+        result: deleted,
+        audit: { action: 'users.delete', target: `user:${userId}`, before: { ...deleted, roles: user.roles }, after: null },
+      };
     });
     return { ...deleted, mirror: await this.blacklist.announceCommitted() };
   }

@@ -55,7 +55,9 @@ export class UserStore {
   /** Inserts the users with role `user` in the caller's transaction; a username that exists by then keeps its row. */
   async insertMany(tx: Tx, users: UserInsert[]): Promise<void> {
     for (const chunk of chunks(users, ROWS_PER_STATEMENT)) {
-      await tx.query('INSERT IGNORE INTO users (username, password_hash, roles) VALUES ?', [chunk.map((u) => [u.username, u.passwordHash, 'user'])]);
+      await tx.query('INSERT IGNORE INTO users (username, password_hash, roles) VALUES ?', [
+        chunk.map((u) => [u.username, u.passwordHash, 'user']),
+      ]);
     }
   }
 

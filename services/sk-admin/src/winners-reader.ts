@@ -31,7 +31,12 @@ export class WinnersReader {
     const names = await this.users.usernames([...new Set(held.map((o) => o.user_id))]);
     return held
       .sort((a, b) => a.token_time - b.token_time || a.seq - b.seq)
-      .map((o) => ({ user_id: o.user_id, username: names.get(o.user_id) ?? null, token_time: new Date(o.token_time).toISOString(), order_id: o.order_id }));
+      .map((o) => ({
+        user_id: o.user_id,
+        username: names.get(o.user_id) ?? null,
+        token_time: new Date(o.token_time).toISOString(),
+        order_id: o.order_id,
+      }));
   }
 
   private async readHeld(activityId: number): Promise<OrderRecord[]> {

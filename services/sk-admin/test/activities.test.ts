@@ -69,7 +69,7 @@ describe('creating activities', () => {
     });
   });
 
-  it('loads the new activity\'s sale counts before answering, so it can sell', async () => {
+  it("loads the new activity's sale counts before answering, so it can sell", async () => {
     const { activity_id } = await createActivity();
     expect(await h.redis.exists(h.keys.loaded(activity_id))).toBe(1);
     expect(await h.redis.get(h.keys.sold(activity_id))).toBe('0');
@@ -206,7 +206,12 @@ describe('live sales', () => {
   it('adds sold and remaining from Redis to one activity and to the list', async () => {
     const { activity_id } = await createActivity({ total: 30 });
     const fresh = await h.call('GET', `/admin/activities/${activity_id}`);
-    expect(fresh.body.result).toMatchObject({ sold: 0, remaining: 30, mirror: 'done', orders: { unpaid: 0, paid: 0, expired: 0, cancelled: 0 } });
+    expect(fresh.body.result).toMatchObject({
+      sold: 0,
+      remaining: 30,
+      mirror: 'done',
+      orders: { unpaid: 0, paid: 0, expired: 0, cancelled: 0 },
+    });
 
     await h.redis.set(h.keys.sold(activity_id), '12');
     const one = await h.call('GET', `/admin/activities/${activity_id}`);

@@ -91,7 +91,12 @@ const changes: [string, 'POST' | 'PATCH' | 'PUT' | 'DELETE', () => string, (fail
   ['reference activity create', 'POST', () => '/activity/create', () => referenceActivityBody('Unaudited reference sale')],
   ['activity.update', 'PATCH', () => `/admin/activities/${activity.activity_id}`, () => ({ total: 99, status: 'disabled' })],
   // Failing, 501 users: more than one INSERT statement, all of them undone (fewer when it works: hashing takes time).
-  ['users.create (bulk)', 'POST', () => '/admin/users', (fails) => ({ users: fails ? newUsers('unaudited', 501) : newUsers('audited', 3) })],
+  [
+    'users.create (bulk)',
+    'POST',
+    () => '/admin/users',
+    (fails) => ({ users: fails ? newUsers('unaudited', 501) : newUsers('audited', 3) }),
+  ],
   ['blacklist.put of a user', 'PUT', () => `/admin/blacklist/users/${userId}`, () => ({ reason: 'bot' })],
   ['blacklist.put of a listed IP (new reason)', 'PUT', () => `/admin/blacklist/ips/${listedIp}`, () => ({ reason: 'changed' })],
   ['blacklist.delete', 'DELETE', () => `/admin/blacklist/ips/${listedIp}`, () => undefined],
@@ -152,7 +157,17 @@ describe('a change whose audit entry is written', () => {
     const before = await snapshot();
     const answered: Awaited<ReturnType<Harness['call']>>[] = [];
     for (const [, method, url, body] of changes) answered.push(await h.call(method, url(), body(false)));
-    expect(answered.map((r) => [r.status, r.body.code])).toEqual([[201, 0], [201, 0], [201, 0], [201, 0], [200, 0], [201, 0], [200, 0], [200, 0], [200, 0]]);
+    expect(answered.map((r) => [r.status, r.body.code])).toEqual([
+      [201, 0],
+      [201, 0],
+      [201, 0],
+      [201, 0],
+      [200, 0],
+      [201, 0],
+      [200, 0],
+      [200, 0],
+      [200, 0],
+    ]);
 
     const after = await snapshot();
     expect(after).toMatchObject({

@@ -16,10 +16,24 @@ describe('audit log', () => {
     const product = (await h.call('POST', '/admin/products', { name: 'Audited phone' })).body.result;
     const now = Math.floor(Date.now() / 1000);
     const activity = (
-      await h.call('POST', '/admin/activities', { name: 'Audited sale', product_id: product.product_id, start_time: now, end_time: now + hour, total: 5, buy_limit: 1 })
+      await h.call('POST', '/admin/activities', {
+        name: 'Audited sale',
+        product_id: product.product_id,
+        start_time: now,
+        end_time: now + hour,
+        total: 5,
+        buy_limit: 1,
+      })
     ).body.result;
     await h.call('PATCH', `/admin/activities/${activity.activity_id}`, { total: 8, status: 'disabled' });
-    const users = (await h.call('POST', '/admin/users', { users: [{ username: 'a1', password: 'secret1' }, { username: 'a2', password: 'secret2' }] })).body.result;
+    const users = (
+      await h.call('POST', '/admin/users', {
+        users: [
+          { username: 'a1', password: 'secret1' },
+          { username: 'a2', password: 'secret2' },
+        ],
+      })
+    ).body.result;
     await h.call('PUT', `/admin/blacklist/users/${users[0].user_id}`, { reason: 'bot' });
     await h.call('DELETE', `/admin/blacklist/users/${users[0].user_id}`);
     await h.call('POST', '/product/create', { product_name: 'Via reference route' });

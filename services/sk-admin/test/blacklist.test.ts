@@ -23,11 +23,16 @@ const keys = () => redisKeys(h.iso.redisPrefix);
 describe('blacklist API', () => {
   it('bans a user and an IP in MySQL and Redis, lists them, and removes them', async () => {
     const user = await h.call('PUT', `/admin/blacklist/users/${userId}`, { reason: 'chargebacks' });
-    expect([user.status, user.body.result]).toEqual([200, expect.objectContaining({ value: String(userId), source: 'operator', reason: 'chargebacks', created_by: 'admin', mirror: 'done' })]);
+    expect([user.status, user.body.result]).toEqual([
+      200,
+      expect.objectContaining({ value: String(userId), source: 'operator', reason: 'chargebacks', created_by: 'admin', mirror: 'done' }),
+    ]);
     const ip = await h.call('PUT', '/admin/blacklist/ips/2001:DB8::7');
     expect([ip.status, ip.body.result.value, ip.body.result.reason]).toEqual([200, '2001:db8::7', '']);
     expect(await h.count('blacklist')).toBe(2);
-    expect(await h.redis.hget(keys().blacklist('operator', 'user'), String(userId))).toBe(JSON.stringify({ reason: 'chargebacks', expires_at: null }));
+    expect(await h.redis.hget(keys().blacklist('operator', 'user'), String(userId))).toBe(
+      JSON.stringify({ reason: 'chargebacks', expires_at: null }),
+    );
 
     const listed = (await h.call('GET', '/admin/blacklist')).body.result;
     expect(listed.users.map((e: { value: string }) => e.value)).toEqual([String(userId)]);
@@ -61,7 +66,15 @@ describe('blacklist API', () => {
   });
 
   it('never lets a repair pass undo an edit it overlapped', async () => {
-    const service = new BlacklistService(new BlacklistStore(h.mysql), new UserStore(h.mysql), new AuditLog(h.mysql), h.redis, keys(), h.app.log, 60_000);
+    const service = new BlacklistService(
+      new BlacklistStore(h.mysql),
+      new UserStore(h.mysql),
+      new AuditLog(h.mysql),
+      h.redis,
+      keys(),
+      h.app.log,
+      60_000,
+    );
     const operator = { userId: 1, username: 'admin', roles: ['admin'] };
     const copy = () => h.redis.hget(keys().blacklist('operator', 'ip'), '198.51.100.77');
     // Many passes around each edit, so some would read before it and write after it.
@@ -87,7 +100,14 @@ describe('blacklist API', () => {
     ]);
     const listed = (await h.call('GET', '/admin/blacklist')).body.result;
     expect(listed.users).toEqual([
-      { value: '4242', source: 'auto', reason: 'too many requests', expires_at: new Date(expiresAt).toISOString(), created_by: null, created_at: null },
+      {
+        value: '4242',
+        source: 'auto',
+        reason: 'too many requests',
+        expires_at: new Date(expiresAt).toISOString(),
+        created_by: null,
+        created_at: null,
+      },
     ]);
     expect(listed.ips).toEqual([]);
     // The periodic sync drops the expired one from Redis.
@@ -98,7 +118,7 @@ describe('blacklist API', () => {
     expect(await h.redis.hlen(keys().blacklist('auto', 'user'))).toBe(0);
   });
 
-  it('restores Redis\'s copy from MySQL when it was lost', async () => {
+  it("restores Redis's copy from MySQL when it was lost", async () => {
     await h.call('PUT', '/admin/blacklist/ips/192.0.2.200');
     await h.redis.del(keys().blacklist('operator', 'ip'));
     await eventually(async () => ((await h.redis.hget(keys().blacklist('operator', 'ip'), '192.0.2.200')) ? true : undefined), 2_000);

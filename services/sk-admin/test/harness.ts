@@ -77,7 +77,12 @@ export async function startHarness(label: string, opts: HarnessOptions = {}) {
   const app = appOn(appRedis, opts.mirrorIntervalMs ?? 200);
   await app.ready();
 
-  const call = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown, token: string | null = tokens.admin) => {
+  const call = async (
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+    token: string | null = tokens.admin,
+  ) => {
     const res = await app.inject({
       method,
       url,
@@ -105,7 +110,8 @@ export async function startHarness(label: string, opts: HarnessOptions = {}) {
       other.addHook('onClose', () => deadRedis.disconnect());
       const auth = { authorization: `Bearer ${tokens.admin}` };
       return {
-        call: (method: 'GET' | 'POST', url: string, payload?: object) => other.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) }),
+        call: (method: 'GET' | 'POST', url: string, payload?: object) =>
+          other.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) }),
         close: () => other.close(),
       };
     },

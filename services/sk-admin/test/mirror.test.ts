@@ -85,7 +85,9 @@ describe('while ZooKeeper is unreachable', () => {
     try {
       const mirrored = await eventually(() => h.znode(activity_id));
       expect(mirrored).toMatchObject({ activity_id, version: 1 });
-      await eventually(async () => ((await h.call('GET', `/admin/activities/${activity_id}`)).body.result.mirror === 'done' ? true : undefined));
+      await eventually(async () =>
+        (await h.call('GET', `/admin/activities/${activity_id}`)).body.result.mirror === 'done' ? true : undefined,
+      );
     } finally {
       reconciler.stop();
     }

@@ -67,7 +67,8 @@ describe('the OpenAPI document', () => {
   it.each(ADMIN_ROUTES)('documents %s %s with its body, a 2xx and the error envelopes', (method, path) => {
     const op = doc.paths[path]![method]!;
     expect(op.security).toEqual([{ bearer: [] }]);
-    if (WITH_BODY.has(method) && !WITHOUT_BODY.has(`${method} ${path}`)) expect(op.requestBody?.content['application/json']?.schema).toBeDefined();
+    if (WITH_BODY.has(method) && !WITHOUT_BODY.has(`${method} ${path}`))
+      expect(op.requestBody?.content['application/json']?.schema).toBeDefined();
     const ok = Object.keys(op.responses).find((s) => s.startsWith('2'));
     expect(ok).toBeDefined();
     const okSchema = op.responses[ok!]!.content!['application/json']!.schema;
@@ -82,11 +83,22 @@ describe('the OpenAPI document', () => {
   it('names the fields of a request body and of an answer', () => {
     const create = doc.paths['/admin/activities/']!.post!;
     const body = create.requestBody!.content['application/json']!.schema;
-    expect(Object.keys(body.properties!)).toEqual(['name', 'product_id', 'start_time', 'end_time', 'total', 'buy_limit', 'buy_rate', 'pay_window_s']);
+    expect(Object.keys(body.properties!)).toEqual([
+      'name',
+      'product_id',
+      'start_time',
+      'end_time',
+      'total',
+      'buy_limit',
+      'buy_rate',
+      'pay_window_s',
+    ]);
     const one = doc.paths['/admin/activities/{id}']!.get!.responses['200']!.content!['application/json']!.schema as {
       properties: { result: { properties: Record<string, unknown> } };
     };
-    expect(Object.keys(one.properties.result.properties)).toEqual(expect.arrayContaining(['activity_id', 'sold', 'remaining', 'orders', 'mirror', 'requests', 'answers']));
+    expect(Object.keys(one.properties.result.properties)).toEqual(
+      expect.arrayContaining(['activity_id', 'sold', 'remaining', 'orders', 'mirror', 'requests', 'answers']),
+    );
     expect(doc.paths['/admin/activities/{id}']!.get!.responses['404']).toBeDefined();
   });
 
@@ -101,7 +113,11 @@ describe('answers through the documented schemas', () => {
   it('keeps every field of the envelope and of the result', async () => {
     const created = await h.call('POST', '/admin/products', { name: 'Phone' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ code: 0, message: 'ok', result: { product_id: expect.any(Number), name: 'Phone', created_at: expect.any(String) } });
+    expect(created.body).toEqual({
+      code: 0,
+      message: 'ok',
+      result: { product_id: expect.any(Number), name: 'Phone', created_at: expect.any(String) },
+    });
     expect(new Date(created.body.result.created_at).toString()).not.toBe('Invalid Date');
   });
 

@@ -7,7 +7,9 @@ const base = Date.UTC(2030, 0, 1);
 const users = [101, 102, 103];
 
 /** 250 orders of activities 7 and 8; three at a time share their creation time, so ids break the ties. */
-const records = Array.from({ length: 250 }, (_, i) => orderRecord(i % 2 === 0 ? 7 : 8, i + 1, users[i % 3]!, base + Math.floor(i / 3) * 1_000));
+const records = Array.from({ length: 250 }, (_, i) =>
+  orderRecord(i % 2 === 0 ? 7 : 8, i + 1, users[i % 3]!, base + Math.floor(i / 3) * 1_000),
+);
 /** Every tenth order paid, every seventh expired (the last word where both). */
 const statusOf = (seq: number) => (seq % 7 === 0 ? 'expired' : seq % 10 === 0 ? 'paid' : 'unpaid');
 
@@ -18,7 +20,10 @@ const newestFirst = (subset: typeof records) =>
   [...subset].sort((a, b) => b.token_time - a.token_time || (a.order_id < b.order_id ? 1 : -1)).map((r) => r.order_id);
 
 /** Every page of `query`, following next_cursor to the end. */
-async function allPages(query: string, onPage: (page: Listed[]) => Promise<void> = async () => {}): Promise<{ ids: string[]; pages: number }> {
+async function allPages(
+  query: string,
+  onPage: (page: Listed[]) => Promise<void> = async () => {},
+): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -37,7 +42,10 @@ beforeAll(async () => {
   h = await startHarness('sk_admin_orders');
   await new OrderStore(h.mysql).insert(records);
   for (const status of ['paid', 'expired'] as const) {
-    await h.setOrderStatus(status, records.filter((r) => statusOf(r.seq) === status).map((r) => r.order_id));
+    await h.setOrderStatus(
+      status,
+      records.filter((r) => statusOf(r.seq) === status).map((r) => r.order_id),
+    );
   }
 });
 afterAll(async () => {

@@ -7,7 +7,14 @@ let productId: number;
 
 async function createActivity(total = 10): Promise<number> {
   const now = Math.floor(Date.now() / 1000);
-  const res = await h.call('POST', '/admin/activities', { name: 'Reconciled sale', product_id: productId, start_time: now, end_time: now + 3_600, total, buy_limit: 3 });
+  const res = await h.call('POST', '/admin/activities', {
+    name: 'Reconciled sale',
+    product_id: productId,
+    start_time: now,
+    end_time: now + 3_600,
+    total,
+    buy_limit: 3,
+  });
   expect(res.status).toBe(201);
   return res.body.result.activity_id;
 }
@@ -22,7 +29,9 @@ async function storeOrders(activityId: number): Promise<string[]> {
 }
 
 const reconcileEntries = async (activityId: number) =>
-  (await h.call('GET', '/admin/audit?limit=500')).body.result.entries.filter((e: { action: string; target: string }) => e.action === 'activity.reconcile' && e.target === `activity:${activityId}`);
+  (await h.call('GET', '/admin/audit?limit=500')).body.result.entries.filter(
+    (e: { action: string; target: string }) => e.action === 'activity.reconcile' && e.target === `activity:${activityId}`,
+  );
 
 beforeAll(async () => {
   h = await startHarness('sk_admin_reconciliation');
@@ -35,7 +44,11 @@ afterAll(async () => {
 describe('reconciliation', () => {
   it('reports a drift, repairs it from MySQL and audits the repair', async () => {
     const activityId = await createActivity();
-    expect((await h.call('GET', `/admin/activities/${activityId}/reconciliation`)).body).toEqual({ code: 0, message: 'ok', result: { sold: 0, held: 0, drift: 0 } });
+    expect((await h.call('GET', `/admin/activities/${activityId}/reconciliation`)).body).toEqual({
+      code: 0,
+      message: 'ok',
+      result: { sold: 0, held: 0, drift: 0 },
+    });
 
     const orderIds = await storeOrders(activityId);
     await h.redis.set(h.keys.sold(activityId), '9');

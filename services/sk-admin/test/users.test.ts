@@ -35,7 +35,9 @@ describe('bulk user creation', () => {
     expect(await verifyPassword('pass123', user7!.password_hash)).toBe(true);
 
     // Again, with new passwords and one more user: the 50 keep their ids and passwords.
-    const again = await h.call('POST', '/admin/users', { users: [...shoppers(1, 50, 'changed!'), { username: 'user51', password: 'other51' }] });
+    const again = await h.call('POST', '/admin/users', {
+      users: [...shoppers(1, 50, 'changed!'), { username: 'user51', password: 'other51' }],
+    });
     expect(again.status).toBe(201);
     expect(again.body.result.slice(0, 50)).toEqual(created);
     expect(again.body.result[50]).toEqual({ user_id: expect.any(Number), username: 'user51' });

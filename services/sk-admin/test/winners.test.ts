@@ -9,9 +9,23 @@ beforeAll(async () => {
   const product = (await h.call('POST', '/admin/products', { name: 'Phone' })).body.result;
   const now = Math.floor(Date.now() / 1000);
   activityId = (
-    await h.call('POST', '/admin/activities', { name: 'Sale', product_id: product.product_id, start_time: now, end_time: now + 3_600, total: 5, buy_limit: 1 })
+    await h.call('POST', '/admin/activities', {
+      name: 'Sale',
+      product_id: product.product_id,
+      start_time: now,
+      end_time: now + 3_600,
+      total: 5,
+      buy_limit: 1,
+    })
   ).body.result.activity_id;
-  users = (await h.call('POST', '/admin/users', { users: [{ username: 'first', password: 'pass123' }, { username: 'second', password: 'pass123' }] })).body.result;
+  users = (
+    await h.call('POST', '/admin/users', {
+      users: [
+        { username: 'first', password: 'pass123' },
+        { username: 'second', password: 'pass123' },
+      ],
+    })
+  ).body.result;
   // As the sale holds them: order id → its record; two orders of one user, one winner unknown to
   // MySQL, and a record that is not one.
   const held = [
@@ -20,7 +34,10 @@ beforeAll(async () => {
     orderRecord(activityId, 4, 777, 3_000),
     orderRecord(activityId, 2, users[1]!.user_id, 2_000),
   ];
-  await h.redis.hset(h.keys.quals(activityId), { ...Object.fromEntries(held.map((r) => [r.order_id, JSON.stringify(r)])), [`${activityId}-9`]: '{"seq":9' });
+  await h.redis.hset(h.keys.quals(activityId), {
+    ...Object.fromEntries(held.map((r) => [r.order_id, JSON.stringify(r)])),
+    [`${activityId}-9`]: '{"seq":9',
+  });
 });
 afterAll(async () => {
   await h?.close();

@@ -24,7 +24,20 @@ export interface AppDeps {
 }
 
 export function buildApp(deps: AppDeps): SkFastify {
-  const app = createService({ name: 'sk-app', logLevel: deps.logLevel ?? 'info', ready: deps.ready, tracing: deps.tracing, logRequests: deps.logRequests, ...(deps.registry ? { registry: deps.registry } : {}) });
-  app.register(secRoutes, { seckill: deps.seckill, verifier: deps.verifier, admission: deps.admission, answers: deps.answers, seal: deps.seal });
+  const app = createService({
+    name: 'sk-app',
+    logLevel: deps.logLevel ?? 'info',
+    ready: deps.ready,
+    tracing: deps.tracing,
+    logRequests: deps.logRequests,
+    ...(deps.registry ? { registry: deps.registry } : {}),
+  });
+  app.register(secRoutes, {
+    seckill: deps.seckill,
+    verifier: deps.verifier,
+    admission: deps.admission,
+    answers: deps.answers,
+    seal: deps.seal,
+  });
   return app;
 }

@@ -91,7 +91,10 @@ export class AutoBan {
         source: 'auto',
         kind: t.kind,
         value: t.value,
-        entry: { reason: `more than ${this.opts.maxRequests} /sec/kill requests within ${this.opts.windowMs} ms`, expires_at: now + this.opts.banMs },
+        entry: {
+          reason: `more than ${this.opts.maxRequests} /sec/kill requests within ${this.opts.windowMs} ms`,
+          expires_at: now + this.opts.banMs,
+        },
       }));
     for (const change of changes) {
       this.blacklist.apply(change);

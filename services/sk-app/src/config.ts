@@ -26,7 +26,12 @@ export const configSchema = z.object({
   TRUSTED_PROXIES: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((ip) => ip.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((ip) => ip.trim())
+        .filter(Boolean),
+    )
     .refine((ips) => ips.every((ip) => isIP(ip) !== 0), 'comma-separated IP addresses')
     .transform((ips) => new Set(ips)),
   /** /sec/kill requests of one user or IP allowed per window before an automatic ban; 0 turns bans off. */
@@ -34,7 +39,10 @@ export const configSchema = z.object({
   AUTO_BAN_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
   AUTO_BAN_DURATION_MS: z.coerce.number().int().min(1_000).default(600_000),
   /** Loopback addresses (local tools, a local gateway) are never banned by IP unless this is false. */
-  AUTO_BAN_EXEMPT_LOOPBACK: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  AUTO_BAN_EXEMPT_LOOPBACK: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 export type AppConfig = z.output<typeof configSchema>;
 

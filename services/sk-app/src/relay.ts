@@ -134,7 +134,10 @@ export class RelayClient {
       (length) => {
         for (const { span } of batch) span?.finish();
         if (length !== -1) return;
-        this.log.warn({ size: batch.length, list, maxDepth: this.listDepth }, 'relay list full (sk-core behind or down): attempts refused 503/1001');
+        this.log.warn(
+          { size: batch.length, list, maxDepth: this.listDepth },
+          'relay list full (sk-core behind or down): attempts refused 503/1001',
+        );
         for (const { id } of batch) this.settle({ id, code: Codes.BUSY.code });
       },
       (err: unknown) => {

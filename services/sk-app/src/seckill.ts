@@ -70,14 +70,17 @@ export class Seckill {
     if (status !== 'on_sale') throw new SkError(refusalByStatus[status]);
     if (this.limitsReached.has(activity.activity_id, userId)) throw new SkError(Codes.BUY_LIMIT);
     // The nonce is claimed by sk-core in the same atomic step as the purchase: no extra trip here.
-    const outcome = await relay.send({
-      user_id: userId,
-      activity_id: activity.activity_id,
-      activity_version: activity.version,
-      product_id: activity.product_id,
-      nonce: req.nonce,
-      nonce_ttl_ms: 2 * secTimeWindowMs + 1_000,
-    }, trace);
+    const outcome = await relay.send(
+      {
+        user_id: userId,
+        activity_id: activity.activity_id,
+        activity_version: activity.version,
+        product_id: activity.product_id,
+        nonce: req.nonce,
+        nonce_ttl_ms: 2 * secTimeWindowMs + 1_000,
+      },
+      trace,
+    );
     if (outcome.code === Codes.BUY_LIMIT.code || (outcome.code === Codes.SECKILL_SUCCESS.code && activity.buy_limit === 1)) {
       this.limitsReached.add(activity.activity_id, userId);
     }

@@ -31,7 +31,13 @@ async function startInstance(name: string, opts: { autoBan?: Omit<AutoBanOptions
   await blacklist.start();
   const autoBan = opts.autoBan && new AutoBan(redis, keys, blacklist, silent, { ...opts.autoBan, flushMs: 50 });
   autoBan?.start();
-  const relay = new RelayClient(redis, createBlockingRedis(iso.redisUrl), keys, silent, { instanceId: name, timeoutMs: 100, maxPending: 100, lists: [keys.requests], maxDepth: 10_000 });
+  const relay = new RelayClient(redis, createBlockingRedis(iso.redisUrl), keys, silent, {
+    instanceId: name,
+    timeoutMs: 100,
+    maxPending: 100,
+    lists: [keys.requests],
+    maxDepth: 10_000,
+  });
   relay.start();
   const seckill = new Seckill({ book, relay, soldCounts: new SoldCounts(redis, keys, 0), redis, keys, secret, secTimeWindowMs: 30_000 });
   const admission = new Admission(blacklist, autoBan, new Set(opts.trustedProxies ?? []));

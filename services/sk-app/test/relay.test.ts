@@ -14,7 +14,14 @@ afterAll(async () => {
   await iso.cleanup();
 });
 
-const attempt = (userId: number) => ({ user_id: userId, activity_id: 1, product_id: 1, activity_version: 1, nonce: `nonce-${userId}`, nonce_ttl_ms: 60_000 });
+const attempt = (userId: number) => ({
+  user_id: userId,
+  activity_id: 1,
+  product_id: 1,
+  activity_version: 1,
+  nonce: `nonce-${userId}`,
+  nonce_ttl_ms: 60_000,
+});
 
 describe('the relay to sk-core', () => {
   it('refuses attempts 503/1001 at once once the list holds what sk-core drains in the timeout, and queues none of them', async () => {
@@ -44,7 +51,13 @@ describe('the relay to sk-core', () => {
 
   it('answers 1108 when a push may have landed (connection lost), 1001 when Redis refused it', async () => {
     const relayOver = (pushes: ReturnType<typeof createRedis>, instanceId: string) =>
-      new RelayClient(pushes, createBlockingRedis(iso.redisUrl), keys, pino({ level: 'silent' }), { instanceId, timeoutMs: 2_000, maxPending: 100, lists: [keys.requests], maxDepth: 100 });
+      new RelayClient(pushes, createBlockingRedis(iso.redisUrl), keys, pino({ level: 'silent' }), {
+        instanceId,
+        timeoutMs: 2_000,
+        maxPending: 100,
+        lists: [keys.requests],
+        maxDepth: 100,
+      });
     // Nothing listens there: the push fails without an answer from Redis.
     const unreachable = createRedis('redis://127.0.0.1:1/0');
     const lost = relayOver(unreachable, 'sk-app-relay-lost');

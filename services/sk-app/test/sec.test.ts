@@ -107,7 +107,12 @@ describe('/sec/kill refusals', () => {
     const res = await kill(null, signed(1, 1));
     expect(res.statusCode).toBe(401);
     expect(res.json().code).toBe(1103);
-    const forged = await app.inject({ method: 'POST', url: '/sec/kill', payload: signed(1, 1), headers: { authorization: 'Bearer abc.def.ghi' } });
+    const forged = await app.inject({
+      method: 'POST',
+      url: '/sec/kill',
+      payload: signed(1, 1),
+      headers: { authorization: 'Bearer abc.def.ghi' },
+    });
     expect(forged.json().code).toBe(1103);
   });
 
@@ -115,7 +120,12 @@ describe('/sec/kill refusals', () => {
     const res = await kill(1, { product_id: 'x', sec_time: -1, nonce: 'short', sign: 'zz' });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe(1101);
-    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['nonce', 'product_id', 'sec_time', 'sign']);
+    expect(
+      res
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['nonce', 'product_id', 'sec_time', 'sign']);
   });
 
   it('refuses a bad signature, a signature of another user, and a stale sec_time', async () => {
@@ -153,7 +163,7 @@ describe('/sec/kill refusals', () => {
     });
   });
 
-  it('passes sk-core\'s refusal of a reused nonce on as 403/1110', async () => {
+  it("passes sk-core's refusal of a reused nonce on as 403/1110", async () => {
     const res = await relayed(22, 1, { code: 1110 });
     expect([res.statusCode, res.json().code]).toEqual([403, 1110]);
   });
@@ -166,7 +176,15 @@ describe('/sec/kill refusals', () => {
   });
 
   it('delivers sk-core replies to the waiting request', async () => {
-    const result = { product_id: 1, activity_id: 11, user_id: 21, token: 'f'.repeat(32), token_time: Date.now(), order_id: '11-1', pay_by: Date.now() + 900_000 };
+    const result = {
+      product_id: 1,
+      activity_id: 11,
+      user_id: 21,
+      token: 'f'.repeat(32),
+      token_time: Date.now(),
+      order_id: '11-1',
+      pay_by: Date.now() + 900_000,
+    };
     const res = await relayed(21, 1, { code: 1002, result });
     expect([res.statusCode, res.json().code, res.json().result]).toEqual([200, 1002, result]);
   });
@@ -200,7 +218,12 @@ describe('kills batched by the gateway', () => {
     expect(res.statusCode).toBe(200);
     const alone = await Promise.all(
       cases.map(async (c) => {
-        const single = await app.inject({ method: 'POST', url: '/sec/kill', payload: c.body, headers: { 'content-type': 'application/json', ...(c.authorization ? { authorization: c.authorization } : {}) } });
+        const single = await app.inject({
+          method: 'POST',
+          url: '/sec/kill',
+          payload: c.body,
+          headers: { 'content-type': 'application/json', ...(c.authorization ? { authorization: c.authorization } : {}) },
+        });
         return { status: single.statusCode, body: single.json() };
       }),
     );
@@ -210,7 +233,12 @@ describe('kills batched by the gateway', () => {
 
   it('refuses a body that is not JSON, or empty, as fastify refuses it alone', async () => {
     const token = `Bearer ${await tokens.sign(52)}`;
-    const answers = answersOf(await batch([{ authorization: token, body: '{"product_id":' }, { authorization: token, body: '' }]));
+    const answers = answersOf(
+      await batch([
+        { authorization: token, body: '{"product_id":' },
+        { authorization: token, body: '' },
+      ]),
+    );
     expect(answers.map((a) => [a.status, a.body.code, a.body.errors[0].field])).toEqual([
       [400, 1101, 'body'],
       [400, 1101, 'body'],
@@ -265,7 +293,7 @@ describe('buy limits reached', () => {
     pay_by: Date.now() + 900_000,
   });
 
-  it('learns a reached limit from a 1006 and answers that user\'s next attempts without the relay', async () => {
+  it("learns a reached limit from a 1006 and answers that user's next attempts without the relay", async () => {
     expect((await relayed(41, 6, { code: 1002, result: qualification(41, 6, 16) })).json().code).toBe(1002);
     // A limit of 3: one success says nothing yet.
     expect((await relayed(41, 6, { code: 1006 })).json().code).toBe(1006);
@@ -293,8 +321,19 @@ describe('buy limits reached', () => {
 
 describe('/sec/result, /sec/list, /sec/info', () => {
   it('answers the qualifications recorded in Redis, oldest first, one by its nonce, or 404', async () => {
-    const held = [1, 2].map((seq) => ({ product_id: 1, activity_id: 11, user_id: 40, token: 'a'.repeat(32), token_time: 100 + seq, order_id: `11-${seq}`, pay_by: 900_100 + seq }));
-    await redis.hset(keys.quals(11), Object.fromEntries(held.map((q, i) => [q.order_id, JSON.stringify({ ...q, nonce: `nonce-of-${i}`, seq: i + 1 })])));
+    const held = [1, 2].map((seq) => ({
+      product_id: 1,
+      activity_id: 11,
+      user_id: 40,
+      token: 'a'.repeat(32),
+      token_time: 100 + seq,
+      order_id: `11-${seq}`,
+      pay_by: 900_100 + seq,
+    }));
+    await redis.hset(
+      keys.quals(11),
+      Object.fromEntries(held.map((q, i) => [q.order_id, JSON.stringify({ ...q, nonce: `nonce-of-${i}`, seq: i + 1 })])),
+    );
     await redis.hset(keys.wins(11), '40', '11-1,11-2');
     const auth = { authorization: `Bearer ${await tokens.sign(40)}` };
     const res = await app.inject({ url: '/sec/result?product_id=1', headers: auth });
@@ -331,7 +370,12 @@ describe('/sec/result, /sec/list, /sec/info', () => {
   it('answers oversized and malformed bodies with 4xx', async () => {
     const big = await app.inject({ method: 'POST', url: '/sec/kill', payload: { nonce: 'x'.repeat(20_000) } });
     expect(big.statusCode).toBe(413);
-    const bad = await app.inject({ method: 'POST', url: '/sec/kill', payload: '{"product_id":', headers: { 'content-type': 'application/json' } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/sec/kill',
+      payload: '{"product_id":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([bad.statusCode, bad.json().code]).toEqual([400, 1101]);
     const nope = await app.inject({ url: '/nope' });
     expect([nope.statusCode, nope.json().code]).toEqual([404, 1003]);
@@ -339,7 +383,7 @@ describe('/sec/result, /sec/list, /sec/info', () => {
 });
 
 describe('answers counted per activity', () => {
-  it('adds every /sec/kill answer to the activity\'s hash in Redis, by code', async () => {
+  it("adds every /sec/kill answer to the activity's hash in Redis, by code", async () => {
     await publishActivities(zk, iso.zkRoot, [activity({ activity_id: 17, product_id: 7 })]);
     await until(async () => (await app.inject({ url: '/sec/info?product_id=7' })).statusCode === 200);
 
@@ -350,7 +394,22 @@ describe('answers counted per activity', () => {
     let raw: string | null = null;
     await until(async () => (raw = await redis.rpop(keys.requests)) !== null);
     const req = JSON.parse(raw!);
-    await redis.lpush(req.reply_to, JSON.stringify({ id: req.id, code: 1002, result: { product_id: 7, activity_id: 17, user_id: 3, token: 'c'.repeat(32), token_time: Date.now(), order_id: '17-1', pay_by: Date.now() + 900_000 } }));
+    await redis.lpush(
+      req.reply_to,
+      JSON.stringify({
+        id: req.id,
+        code: 1002,
+        result: {
+          product_id: 7,
+          activity_id: 17,
+          user_id: 3,
+          token: 'c'.repeat(32),
+          token_time: Date.now(),
+          order_id: '17-1',
+          pay_by: Date.now() + 900_000,
+        },
+      }),
+    );
     expect((await pending).json().code).toBe(1002);
     // No activity holds product 77: its answer belongs to none.
     expect((await kill(1, signed(1, 77))).json().code).toBe(1003);

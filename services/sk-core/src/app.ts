@@ -13,5 +13,12 @@ export interface CoreAppDeps {
 
 /** sk-core serves no shopper: only `/health` (and metrics) over HTTP; its work comes over Redis. */
 export function buildApp(deps: CoreAppDeps): SkFastify {
-  return createService({ name: 'sk-core', logLevel: deps.logLevel ?? 'info', ready: deps.ready, logRequests: deps.logRequests, tracing: deps.tracing, ...(deps.registry ? { registry: deps.registry } : {}) });
+  return createService({
+    name: 'sk-core',
+    logLevel: deps.logLevel ?? 'info',
+    ready: deps.ready,
+    logRequests: deps.logRequests,
+    tracing: deps.tracing,
+    ...(deps.registry ? { registry: deps.registry } : {}),
+  });
 }

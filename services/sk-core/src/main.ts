@@ -28,7 +28,13 @@ const relayLists = keys.relayLists(relayShards(config));
 queueMetrics(registry, redis, relayLists);
 connectionMetrics(registry, { redis: () => isRedisReady(redis), zookeeper: () => zk.connected });
 const tracing = createTracing({ serviceName: 'sk-core', zipkinUrl: config.ZIPKIN_URL, sampleRate: config.ZIPKIN_SAMPLE_RATE });
-const app = buildApp({ logLevel: config.LOG_LEVEL, logRequests: config.LOG_REQUESTS, tracing, ready: () => isRedisReady(redis) && book.loaded, registry });
+const app = buildApp({
+  logLevel: config.LOG_LEVEL,
+  logRequests: config.LOG_REQUESTS,
+  tracing,
+  ready: () => isRedisReady(redis) && book.loaded,
+  registry,
+});
 // One loop per list, each on connections of its own: an auto-pipelined client sends its next
 // pipeline only once the last one is answered, so loops sharing one would take turns at Redis. One
 // loop takes whatever is queued on its list in one pop: its batches are the largest (bench/README.md).
@@ -36,10 +42,19 @@ const workers = relayLists.map((list) => {
   const commands = createRedis(config);
   const replicaAcks = new ReplicaAcks(commands, replicaAckOptions(config));
   const qualifier = new Qualifier(commands, book, keys, { secret: config.SK_SECRET, observeLua, replicaAcks, unreplicated });
-  return new RelayWorker(createBlockingRedis(config), commands, qualifier, list, app.log, { batchSize: config.CORE_BATCH_SIZE, observe, tracing });
+  return new RelayWorker(createBlockingRedis(config), commands, qualifier, list, app.log, {
+    batchSize: config.CORE_BATCH_SIZE,
+    observe,
+    tracing,
+  });
 });
 
-const soldOutFollower = new SoldOutFollower(book, { subscriber, redis, keys, warn: (err) => app.log.warn({ err }, 'sold counts not read') });
+const soldOutFollower = new SoldOutFollower(book, {
+  subscriber,
+  redis,
+  keys,
+  warn: (err) => app.log.warn({ err }, 'sold counts not read'),
+});
 book.on('warning', (err) => app.log.warn({ err }, 'activity watch'));
 app.addHook('onClose', async () => {
   await Promise.all(workers.map((w) => w.stop()));

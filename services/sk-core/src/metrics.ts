@@ -53,7 +53,14 @@ export function stockMetrics(registry: Registry, book: ActivityBook, redis: Redi
     (reading ??= (async () => {
       const activities = book.all();
       if (activities.length === 0) return null;
-      return { activities, sold: await readSold(redis, keys, activities.map((a) => a.activity_id)) };
+      return {
+        activities,
+        sold: await readSold(
+          redis,
+          keys,
+          activities.map((a) => a.activity_id),
+        ),
+      };
     })()
       .catch(() => null)
       .finally(() => (reading = undefined)));

@@ -77,7 +77,10 @@ export class Qualifier {
       const activity = this.book.get(req.activity_id);
       const refusal = this.refusal(req, activity, now);
       if (refusal || !activity) {
-        replies[i] = refusal === Codes.SOLD_OUT.code && activity ? { id: req.id, code: refusal, total: activity.total } : { id: req.id, code: refusal ?? Codes.NOT_FOUND.code };
+        replies[i] =
+          refusal === Codes.SOLD_OUT.code && activity
+            ? { id: req.id, code: refusal, total: activity.total }
+            : { id: req.id, code: refusal ?? Codes.NOT_FOUND.code };
         return;
       }
       const group = attempts.get(activity.activity_id) ?? { activity, at: [] };
@@ -88,7 +91,11 @@ export class Qualifier {
     const started = performance.now();
     await Promise.all(
       [...attempts.values()].map(async ({ activity, at }) => {
-        const decided = await this.decide(activity, at.map((i) => reqs[i]!), now);
+        const decided = await this.decide(
+          activity,
+          at.map((i) => reqs[i]!),
+          now,
+        );
         at.forEach((i, k) => (replies[i] = decided[k]!));
       }),
     );
@@ -131,14 +138,26 @@ export class Qualifier {
     const answers = (await evalScript(
       this.redis,
       QUALIFY,
-      [k.loaded(id), k.sold(id), k.bought(id), k.wins(id), k.quals(id), k.orders(id), k.deadlines(id), k.seq(id), ...reqs.map((req) => k.nonce(id, req.user_id, req.nonce))],
+      [
+        k.loaded(id),
+        k.sold(id),
+        k.bought(id),
+        k.wins(id),
+        k.quals(id),
+        k.orders(id),
+        k.deadlines(id),
+        k.seq(id),
+        ...reqs.map((req) => k.nonce(id, req.user_id, req.nonce)),
+      ],
       [
         activity.total,
         activity.buy_limit,
         id,
         ...reqs.flatMap((req, i) => {
           const record = pending[i];
-          return record ? [req.user_id, '1', JSON.stringify(record), req.nonce_ttl_ms, record.pay_by, req.id] : [req.user_id, '0', '', req.nonce_ttl_ms, 0, req.id];
+          return record
+            ? [req.user_id, '1', JSON.stringify(record), req.nonce_ttl_ms, record.pay_by, req.id]
+            : [req.user_id, '0', '', req.nonce_ttl_ms, 0, req.id];
         }),
       ],
     )) as (number | string)[];
@@ -154,7 +173,8 @@ export class Qualifier {
     if (!safe) this.opts.unreplicated?.(wins);
     return reqs.map((req, i) => {
       const code = answers[2 * i] as number;
-      if (code === Codes.SECKILL_SUCCESS.code) return safe ? this.won(req, String(answers[2 * i + 1]), pending[i]) : { id: req.id, code: Codes.TIMEOUT.code };
+      if (code === Codes.SECKILL_SUCCESS.code)
+        return safe ? this.won(req, String(answers[2 * i + 1]), pending[i]) : { id: req.id, code: Codes.TIMEOUT.code };
       return code === Codes.SOLD_OUT.code ? { id: req.id, code, total: activity.total } : { id: req.id, code };
     });
   }

@@ -67,7 +67,9 @@ export class RelayWorker {
     const tracing = this.opts.tracing;
     const spans = tracing && requests.map((req) => req.trace && tracing.child(req.trace, 'qualify'));
     // The batch's Lua calls, as a Redis call of each traced request.
-    const calls = spans?.map((span) => span && tracing?.call(span.context, 'redis', 'evalsha qualify', { 'sk.batch_size': String(requests.length) }));
+    const calls = spans?.map(
+      (span) => span && tracing?.call(span.context, 'redis', 'evalsha qualify', { 'sk.batch_size': String(requests.length) }),
+    );
     let replies: (RelayReply | null)[];
     try {
       replies = await this.qualifier.qualifyBatch(requests);

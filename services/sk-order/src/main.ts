@@ -3,7 +3,17 @@ import { Registry, connectionMetrics, exitOnCrash } from '@sk/http';
 import { OrderStore, SaleRestorer, UnitReturns } from '@sk/orders';
 import { authTokenVerifier, instanceId, serve } from '@sk/runtime';
 import { ActivityBook, redisKeys } from '@sk/seckill';
-import { MIGRATIONS_DIR, MYSQL_TRACED_CALLS, MysqlProbe, ReplicaAcks, createMysql, createRedis, isRedisReady, migrate, replicaAckOptions } from '@sk/storage';
+import {
+  MIGRATIONS_DIR,
+  MYSQL_TRACED_CALLS,
+  MysqlProbe,
+  ReplicaAcks,
+  createMysql,
+  createRedis,
+  isRedisReady,
+  migrate,
+  replicaAckOptions,
+} from '@sk/storage';
 import { createTracing } from '@sk/tracing';
 import { ZkSession } from '@sk/zookeeper';
 import { ActivityScope } from './activity-scope.js';

@@ -20,7 +20,11 @@ export function orderMetrics(registry: Registry, deps: { store: OrderStore; redi
       const counts = await store.counts().catch(() => null);
       this.reset();
       if (!counts) return;
-      for (const status of ORDER_STATUSES) this.set({ status }, [...counts.values()].reduce((sum, c) => sum + c[status], 0));
+      for (const status of ORDER_STATUSES)
+        this.set(
+          { status },
+          [...counts.values()].reduce((sum, c) => sum + c[status], 0),
+        );
     },
   });
   new Gauge({
@@ -29,7 +33,12 @@ export function orderMetrics(registry: Registry, deps: { store: OrderStore; redi
     registers: [registry],
     async collect() {
       const oldest = await Promise.all(
-        scope.next().map((id) => groupState(redis, keys.orders(id)).then((s) => s.oldestUnacknowledged, () => null)),
+        scope.next().map((id) =>
+          groupState(redis, keys.orders(id)).then(
+            (s) => s.oldestUnacknowledged,
+            () => null,
+          ),
+        ),
       );
       const times = oldest.flatMap((id) => (id ? [entryTime(id)] : []));
       this.set(times.length > 0 ? Math.max(0, (Date.now() - Math.min(...times)) / 1000) : 0);
@@ -51,7 +60,15 @@ export function orderMetrics(registry: Registry, deps: { store: OrderStore; redi
       });
     },
   });
-  const rows = new Counter({ name: 'sk_order_writer_rows_total', help: 'Order stream entries the order writer wrote to MySQL (an entry replayed after a crash counts again; stored once)', registers: [registry] });
-  const expiries = new Counter({ name: 'sk_order_expiries_total', help: 'Unpaid orders expired at the end of their payment window', registers: [registry] });
+  const rows = new Counter({
+    name: 'sk_order_writer_rows_total',
+    help: 'Order stream entries the order writer wrote to MySQL (an entry replayed after a crash counts again; stored once)',
+    registers: [registry],
+  });
+  const expiries = new Counter({
+    name: 'sk_order_expiries_total',
+    help: 'Unpaid orders expired at the end of their payment window',
+    registers: [registry],
+  });
   return { stored: (n: number) => rows.inc(n), expired: () => expiries.inc() };
 }

@@ -37,8 +37,7 @@ export class OrderExpiry {
   ) {}
 
   start(): void {
-    const every = (ms: number, task: () => Promise<unknown>, what: string) =>
-      setInterval(() => void this.once(what, task), ms).unref();
+    const every = (ms: number, task: () => Promise<unknown>, what: string) => setInterval(() => void this.once(what, task), ms).unref();
     this.timers = [every(this.opts.pollMs, () => this.pollDeadlines(), 'deadlines'), every(this.opts.sweepMs, () => this.sweep(), 'sweep')];
   }
 
@@ -49,7 +48,9 @@ export class OrderExpiry {
   /** Expires what the deadlines of the activities in scope say is due. */
   async pollDeadlines(): Promise<void> {
     const now = Date.now();
-    const due = await Promise.all(this.scope.next().map((id) => this.redis.zrangebyscore(this.keys.deadlines(id), '-inf', now, 'LIMIT', 0, BATCH)));
+    const due = await Promise.all(
+      this.scope.next().map((id) => this.redis.zrangebyscore(this.keys.deadlines(id), '-inf', now, 'LIMIT', 0, BATCH)),
+    );
     await Promise.all(due.flat().map((orderId) => this.expire(orderId)));
   }
 

@@ -54,7 +54,8 @@ export class OrderService {
     const confirmation = provider.confirmationOf(notification);
     if (!confirmation) throw new SkError(Codes.UNAUTHORIZED, 'payment notification not signed by the provider');
     const settled = await ledger.settle(provider.name, confirmation);
-    if (settled.outcome === 'captured') await redis.zrem(keys.deadlines(activityOfOrder(settled.order_id)), settled.order_id).catch(() => {});
+    if (settled.outcome === 'captured')
+      await redis.zrem(keys.deadlines(activityOfOrder(settled.order_id)), settled.order_id).catch(() => {});
     return settled;
   }
 

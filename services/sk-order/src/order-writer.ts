@@ -83,7 +83,9 @@ export class OrderWriter {
       await this.store.insert(records);
       this.opts.stored?.(records.length);
       await Promise.all(
-        read.filter((r) => r.entries.length > 0).map((r) => this.redis.xack(this.keys.orders(r.id), WRITERS_GROUP, ...r.entries.map(([id]) => id))),
+        read
+          .filter((r) => r.entries.length > 0)
+          .map((r) => this.redis.xack(this.keys.orders(r.id), WRITERS_GROUP, ...r.entries.map(([id]) => id))),
       );
     }
     if (now - this.lastTrim >= TRIM_EVERY_MS) {
@@ -113,7 +115,10 @@ export class OrderWriter {
       if (own.length > 0) return own;
     }
     if (claim) {
-      const [, claimed] = (await this.redis.xautoclaim(key, WRITERS_GROUP, consumer, this.opts.claimIdleMs, '0-0', 'COUNT', batchSize)) as [string, StreamEntry[]];
+      const [, claimed] = (await this.redis.xautoclaim(key, WRITERS_GROUP, consumer, this.opts.claimIdleMs, '0-0', 'COUNT', batchSize)) as [
+        string,
+        StreamEntry[],
+      ];
       const live = claimed.filter((entry): entry is StreamEntry => Array.isArray(entry) && Array.isArray(entry[1]));
       if (live.length > 0) return live;
     }
@@ -121,7 +126,16 @@ export class OrderWriter {
   }
 
   private async readGroup(key: string, from: '0' | '>'): Promise<StreamEntry[]> {
-    const delivered = (await this.redis.xreadgroup('GROUP', WRITERS_GROUP, this.opts.consumer, 'COUNT', this.opts.batchSize, 'STREAMS', key, from)) as Delivery;
+    const delivered = (await this.redis.xreadgroup(
+      'GROUP',
+      WRITERS_GROUP,
+      this.opts.consumer,
+      'COUNT',
+      this.opts.batchSize,
+      'STREAMS',
+      key,
+      from,
+    )) as Delivery;
     return delivered?.[0]?.[1] ?? [];
   }
 

@@ -21,7 +21,10 @@ export interface GroupState {
  * delivered), and the last one delivered; null where there is none.
  */
 export async function groupState(redis: Redis, key: string): Promise<GroupState> {
-  const [oldestUnacknowledged, lastDelivered] = (await evalScript(redis, GROUP_STATE, [key], [WRITERS_GROUP])) as [string | null, string | null];
+  const [oldestUnacknowledged, lastDelivered] = (await evalScript(redis, GROUP_STATE, [key], [WRITERS_GROUP])) as [
+    string | null,
+    string | null,
+  ];
   return { oldestUnacknowledged: oldestUnacknowledged ?? null, lastDelivered: lastDelivered ?? null };
 }
 

@@ -38,7 +38,11 @@ export function ActivityCard({ activity: a, now, changed }: Props) {
     ['total', 'Total', a.total],
     ['sold', 'Sold', a.sold],
     ['remaining', 'Remaining', a.remaining],
-    ...(['unpaid', 'paid', 'expired', 'cancelled'] as const).map((s): [string, string, string | number] => [s, `Orders ${s}`, a.orders?.[s] ?? '—']),
+    ...(['unpaid', 'paid', 'expired', 'cancelled'] as const).map((s): [string, string, string | number] => [
+      s,
+      `Orders ${s}`,
+      a.orders?.[s] ?? '—',
+    ]),
     ['buy_limit', 'Buy limit', a.buy_limit],
     ['pay_window_s', 'Pay window', `${a.pay_window_s} s`],
   ];
@@ -46,7 +50,8 @@ export function ActivityCard({ activity: a, now, changed }: Props) {
     <article class={`card activity ${status}`} aria-labelledby={titleId}>
       <h3 id={titleId}>{a.name}</h3>
       <p class="meta">
-        <span class="badge">{STATUS_WORDS[status]}</span> #{a.activity_id} · product {a.product_id} · {dateTime(a.start_time)} → {dateTime(a.end_time)}
+        <span class="badge">{STATUS_WORDS[status]}</span> #{a.activity_id} · product {a.product_id} · {dateTime(a.start_time)} →{' '}
+        {dateTime(a.end_time)}
         {a.mirror === 'pending' && ' · not yet live everywhere'}
       </p>
       <dl class="stats">
@@ -58,7 +63,11 @@ export function ActivityCard({ activity: a, now, changed }: Props) {
         ))}
       </dl>
       <div class="actions">
-        <button type="button" disabled={toggle.busy} onClick={() => void toggle.run(() => patch({ status: a.status === 'disabled' ? 'enabled' : 'disabled' }))}>
+        <button
+          type="button"
+          disabled={toggle.busy}
+          onClick={() => void toggle.run(() => patch({ status: a.status === 'disabled' ? 'enabled' : 'disabled' }))}
+        >
           {a.status === 'disabled' ? 'Enable' : 'Disable'}
         </button>
         {toggle.problem && <span class="problem">{toggle.problem}</span>}
@@ -69,7 +78,13 @@ export function ActivityCard({ activity: a, now, changed }: Props) {
           </button>
         </form>
         <form class="inline" onSubmit={savePayWindow} noValidate>
-          <Field label="Pay window (s)" name="pay_window_s" type="number" defaultValue={String(a.pay_window_s)} error={payWindow.fields.pay_window_s ?? payWindow.problem} />
+          <Field
+            label="Pay window (s)"
+            name="pay_window_s"
+            type="number"
+            defaultValue={String(a.pay_window_s)}
+            error={payWindow.fields.pay_window_s ?? payWindow.problem}
+          />
           <button type="submit" disabled={payWindow.busy}>
             Save pay window
           </button>

@@ -18,7 +18,8 @@ type Kind = keyof typeof KINDS;
 export function BlacklistPanel() {
   const list = usePoll(() => admin<Blacklist>('GET', '/admin/blacklist'), BLACKLIST_EVERY_MS);
   const removal = useAction();
-  const remove = (kind: Kind, value: string) => void removal.run(() => admin('DELETE', `/admin/blacklist/${kind}/${encodeURIComponent(value)}`)).then(list.refresh);
+  const remove = (kind: Kind, value: string) =>
+    void removal.run(() => admin('DELETE', `/admin/blacklist/${kind}/${encodeURIComponent(value)}`)).then(list.refresh);
 
   return (
     <section aria-labelledby="blacklist-title">
@@ -31,7 +32,13 @@ export function BlacklistPanel() {
               {list.data?.[kind].map((entry) => (
                 <li key={entry.value}>
                   <Entry kind={kind} entry={entry} />
-                  <button type="button" class="link" aria-label={`Remove ${KINDS[kind].noun} ${entry.value}`} disabled={removal.busy} onClick={() => remove(kind, entry.value)}>
+                  <button
+                    type="button"
+                    class="link"
+                    aria-label={`Remove ${KINDS[kind].noun} ${entry.value}`}
+                    disabled={removal.busy}
+                    onClick={() => remove(kind, entry.value)}
+                  >
                     Remove
                   </button>
                 </li>
@@ -52,10 +59,12 @@ function BanForm({ kind, banned }: { kind: Kind; banned: () => void }) {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const value = String(new FormData(form).get(field)).trim();
-    void ban.run(() => admin('PUT', `/admin/blacklist/${kind}/${encodeURIComponent(value)}`, { reason: 'banned in the console' })).then((ok) => {
-      if (ok) form.reset();
-      banned();
-    });
+    void ban
+      .run(() => admin('PUT', `/admin/blacklist/${kind}/${encodeURIComponent(value)}`, { reason: 'banned in the console' }))
+      .then((ok) => {
+        if (ok) form.reset();
+        banned();
+      });
   };
   return (
     <form class="inline" onSubmit={submit} noValidate>

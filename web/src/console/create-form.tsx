@@ -50,8 +50,22 @@ export function CreateForm({ created }: { created: () => void }) {
       <form class="card create" onSubmit={submit} noValidate>
         <Field label="Product name" name="product_name" error={error('product_name')} />
         <Field label="Activity name" name="name" error={error('name')} />
-        <Field label="Start" name="start_time" type="datetime-local" step={1} defaultValue={localInput(serverNow)} error={error('start_time')} />
-        <Field label="End" name="end_time" type="datetime-local" step={1} defaultValue={localInput(serverNow + HOUR_MS)} error={error('end_time')} />
+        <Field
+          label="Start"
+          name="start_time"
+          type="datetime-local"
+          step={1}
+          defaultValue={localInput(serverNow)}
+          error={error('start_time')}
+        />
+        <Field
+          label="End"
+          name="end_time"
+          type="datetime-local"
+          step={1}
+          defaultValue={localInput(serverNow + HOUR_MS)}
+          error={error('end_time')}
+        />
         <Field label="Total" name="total" type="number" defaultValue="100" error={error('total')} />
         <Field label="Buy limit" name="buy_limit" type="number" defaultValue="1" error={error('buy_limit')} />
         <Field label="Buy rate" name="buy_rate" type="number" step="any" defaultValue="1" error={error('buy_rate')} />

@@ -55,7 +55,15 @@ export function OrdersPanel({ activities }: { activities: AdminActivity[] }) {
           head={['Order', 'Activity', 'User', 'Status', 'Created', 'Pay by', 'Paid']}
           rows={(page.data?.orders ?? []).map((o) => ({
             key: o.order_id,
-            cells: [o.order_id, o.activity_id, o.user_id, o.status, dateTime(o.created_at), dateTime(o.pay_by), o.paid_at ? dateTime(o.paid_at) : ''],
+            cells: [
+              o.order_id,
+              o.activity_id,
+              o.user_id,
+              o.status,
+              dateTime(o.created_at),
+              dateTime(o.pay_by),
+              o.paid_at ? dateTime(o.paid_at) : '',
+            ],
           }))}
         />
         <Pager

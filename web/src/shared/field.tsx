@@ -10,10 +10,22 @@ interface InputProps {
 }
 
 /** A labelled input, and the API's complaint about it (its accessible description). */
-export function Field({ label, name, error, type = 'text', ...rest }: { label: string; name: string; error: string | undefined } & InputProps) {
+export function Field({
+  label,
+  name,
+  error,
+  type = 'text',
+  ...rest
+}: { label: string; name: string; error: string | undefined } & InputProps) {
   const errorId = useId();
   // preact types each input `type` with the roles it allows: a union a variable `type` cannot be checked against.
-  const input = { name, type, ...rest, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': error ? errorId : undefined } as InputHTMLAttributes;
+  const input = {
+    name,
+    type,
+    ...rest,
+    'aria-invalid': error ? 'true' : undefined,
+    'aria-describedby': error ? errorId : undefined,
+  } as InputHTMLAttributes;
   return (
     <div class="field">
       <label>

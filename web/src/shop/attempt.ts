@@ -34,7 +34,13 @@ const CHECK_FOR_MS = 10_000;
  * One purchase attempt: signed here with a fresh nonce and the server's time, sent once. An unknown
  * outcome (1108, or the connection lost on the way) is then asked about by its nonce.
  */
-export async function attempt(session: Session, key: CryptoKey, userId: number, productId: number, checking: (o: Outcome) => void): Promise<Outcome> {
+export async function attempt(
+  session: Session,
+  key: CryptoKey,
+  userId: number,
+  productId: number,
+  checking: (o: Outcome) => void,
+): Promise<Outcome> {
   const fields: SignedFields = { nonce: freshNonce(), product_id: productId, sec_time: Math.floor(serverClock.now()), user_id: userId };
   const body = { ...fields, sign: await sign(key, fields), source: 'web' };
   const unknown = () => {
@@ -51,7 +57,8 @@ export async function attempt(session: Session, key: CryptoKey, userId: number, 
   const { code, result, message } = answer.body;
   if (code === 1002 && result) return won(result);
   if (code === 1108) return unknown();
-  if (answer.status === 429) return { kind: 'refused', text: 'Too many attempts', retryAt: serverClock.now() + (answer.retryAfterS ?? 1) * 1000 };
+  if (answer.status === 429)
+    return { kind: 'refused', text: 'Too many attempts', retryAt: serverClock.now() + (answer.retryAfterS ?? 1) * 1000 };
   return { kind: 'refused', text: WORDS[code] ?? message };
 }
 
@@ -62,7 +69,8 @@ async function settle(session: Session, { product_id, nonce }: SignedFields): Pr
     try {
       const answer = await session.call<Qualification>('GET', `/sec/result?product_id=${product_id}&nonce=${nonce}`);
       if (answer.body.code === 1002 && answer.body.result) return won(answer.body.result);
-      if (answer.status === 404 && performance.now() > until) return { kind: 'refused', text: 'Not bought: the attempt timed out — try again' };
+      if (answer.status === 404 && performance.now() > until)
+        return { kind: 'refused', text: 'Not bought: the attempt timed out — try again' };
     } catch (err) {
       // Unreachable: the gateway is coming back; the answer is still to be had.
       if (!(err instanceof Unreachable)) throw err;

@@ -8,7 +8,17 @@ const PAY_WORDS = {
 };
 
 /** An order: its status, the time left to pay, and "Pay" while it may be paid. */
-export function OrderLine({ order, now, pay, label }: { order: Order; now: number; pay: (order: Order) => Promise<void>; label?: string | undefined }) {
+export function OrderLine({
+  order,
+  now,
+  pay,
+  label,
+}: {
+  order: Order;
+  now: number;
+  pay: (order: Order) => Promise<void>;
+  label?: string | undefined;
+}) {
   const paying = useAction(PAY_WORDS);
   const left = Date.parse(order.pay_by) - now;
   const payable = order.status === 'unpaid' && left > 0;

@@ -72,7 +72,12 @@ function Shop({ who }: { who: SignedIn }) {
         <ul class="orders">
           {myOrders.orders.map((order) => (
             <li key={order.order_id}>
-              <OrderLine order={order} now={now} pay={myOrders.pay} label={`${names.get(order.activity_id) ?? `Sale ${order.activity_id}`} · order ${order.order_id}`} />
+              <OrderLine
+                order={order}
+                now={now}
+                pay={myOrders.pay}
+                label={`${names.get(order.activity_id) ?? `Sale ${order.activity_id}`} · order ${order.order_id}`}
+              />
             </li>
           ))}
         </ul>

@@ -56,7 +56,10 @@ const BATCHABLE_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
  * Checks rate limits and identity, then forwards. Bodies are not parsed here: they stay the client's bytes (any
  * content type, still within the 16 KiB limit) and the upstream validates them.
  */
-export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (app, { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches, blacklist }) => {
+export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
+  app,
+  { forwarder, verifier, bulkTimeoutMs, soldOut, limits, killBatches, blacklist },
+) => {
   app.removeAllContentTypeParsers();
   const keepBytes = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
   // JSON named as well: fastify remembers the parser of a named type, where it reads the catch-all's
@@ -86,7 +89,11 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
     }
     const response =
       isKill && killBatches && batchable(req)
-        ? await killBatches.attempt({ authorization: req.headers.authorization, client_ip: clientIp, body: (req.body as Buffer).toString('utf8') })
+        ? await killBatches.attempt({
+            authorization: req.headers.authorization,
+            client_ip: clientIp,
+            body: (req.body as Buffer).toString('utf8'),
+          })
         : await forwarder.forward(service, {
             method: req.method,
             url: req.url,

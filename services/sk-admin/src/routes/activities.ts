@@ -21,15 +21,21 @@ export async function activityRoutes(app: SkFastify, { activities, winners }: { 
     return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
-  app.get('/', { schema: { response: answers(200, z.array(liveActivityAnswer)) } }, async () => envelope(Codes.OK, { result: await activities.list() }));
+  app.get('/', { schema: { response: answers(200, z.array(liveActivityAnswer)) } }, async () =>
+    envelope(Codes.OK, { result: await activities.list() }),
+  );
 
   app.get('/:id', { schema: { params: idParamsSchema, response: answers(200, activityStatsAnswer, [400, 404]) } }, async (req) => {
     return envelope(Codes.OK, { result: await activities.get(req.params.id) });
   });
 
-  app.patch('/:id', { schema: { params: idParamsSchema, body: activityChangesSchema, response: answers(200, activityAnswer, [400, 404]) } }, async (req) => {
-    return envelope(Codes.OK, { result: await activities.update(req.identity!, req.params.id, req.body) });
-  });
+  app.patch(
+    '/:id',
+    { schema: { params: idParamsSchema, body: activityChangesSchema, response: answers(200, activityAnswer, [400, 404]) } },
+    async (req) => {
+      return envelope(Codes.OK, { result: await activities.update(req.identity!, req.params.id, req.body) });
+    },
+  );
 
   // CSV on `?format=csv`, or without a format when Accept names text/csv and not JSON.
   const winnersAnswers = answers(200, winnersAnswer, [400, 404]);
@@ -50,9 +56,13 @@ export async function activityRoutes(app: SkFastify, { activities, winners }: { 
   app.get('/:id/reconciliation', { schema: reconciliationSchema }, async (req) => {
     return envelope(Codes.OK, { result: await activities.reconciliation(req.params.id) });
   });
-  app.post('/:id/reconciliation', { schema: { ...reconciliationSchema, description: 'Rebuilds the sale counts from MySQL; answers the reconciliation after.' } }, async (req) => {
-    return envelope(Codes.OK, { result: await activities.reconcile(req.identity!, req.params.id) });
-  });
+  app.post(
+    '/:id/reconciliation',
+    { schema: { ...reconciliationSchema, description: 'Rebuilds the sale counts from MySQL; answers the reconciliation after.' } },
+    async (req) => {
+      return envelope(Codes.OK, { result: await activities.reconcile(req.identity!, req.params.id) });
+    },
+  );
 }
 
 const acceptsOnlyCsv = (accept = ''): boolean => accept.includes('text/csv') && !accept.includes('application/json');

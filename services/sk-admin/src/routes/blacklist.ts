@@ -18,9 +18,21 @@ export async function blacklistRoutes(app: SkFastify, { blacklist }: { blacklist
 
   app.get('/', { schema: { response: answers(200, blacklistAnswer) } }, async () => envelope(Codes.OK, { result: await blacklist.list() }));
 
-  app.put('/users/:user_id', { schema: { params: userParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400, 404]) } }, async (req) => put(req, 'user', req.params.user_id, req.body?.reason));
-  app.delete('/users/:user_id', { schema: { params: userParamsSchema, response: answers(200, unbannedAnswer, [400, 404]) } }, async (req) => remove(req, 'user', req.params.user_id));
+  app.put(
+    '/users/:user_id',
+    { schema: { params: userParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400, 404]) } },
+    async (req) => put(req, 'user', req.params.user_id, req.body?.reason),
+  );
+  app.delete('/users/:user_id', { schema: { params: userParamsSchema, response: answers(200, unbannedAnswer, [400, 404]) } }, async (req) =>
+    remove(req, 'user', req.params.user_id),
+  );
 
-  app.put('/ips/:ip', { schema: { params: ipParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400]) } }, async (req) => put(req, 'ip', req.params.ip, req.body?.reason));
-  app.delete('/ips/:ip', { schema: { params: ipParamsSchema, response: answers(200, unbannedAnswer, [400, 404]) } }, async (req) => remove(req, 'ip', req.params.ip));
+  app.put(
+    '/ips/:ip',
+    { schema: { params: ipParamsSchema, body: banBodySchema, response: answers(200, bannedAnswer, [400]) } },
+    async (req) => put(req, 'ip', req.params.ip, req.body?.reason),
+  );
+  app.delete('/ips/:ip', { schema: { params: ipParamsSchema, response: answers(200, unbannedAnswer, [400, 404]) } }, async (req) =>
+    remove(req, 'ip', req.params.ip),
+  );
 }

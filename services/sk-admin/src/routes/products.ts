@@ -12,7 +12,9 @@ export async function productRoutes(app: SkFastify, { products }: { products: Pr
     return reply.code(201).send(envelope(Codes.OK, { result: created }));
   });
 
-  app.get('/', { schema: { response: answers(200, z.array(productAnswer)) } }, async () => envelope(Codes.OK, { result: await products.list() }));
+  app.get('/', { schema: { response: answers(200, z.array(productAnswer)) } }, async () =>
+    envelope(Codes.OK, { result: await products.list() }),
+  );
 
   app.get('/:id', { schema: { params: idParamsSchema, response: answers(200, productAnswer, [400, 404]) } }, async (req) => {
     return envelope(Codes.OK, { result: await products.require(req.params.id) });

@@ -9,17 +9,29 @@ import { referenceActivitySchema, referenceProductSchema } from '../schemas/refe
 
 /** The reference's routes on sk-admin's own port, mapped onto the same use cases as `/admin/*`. */
 export async function referenceRoutes(app: SkFastify, deps: { products: ProductStore; activities: ActivityService }) {
-  app.get('/product/list', { schema: { response: answers(200, z.array(productAnswer)) } }, async () => envelope(Codes.OK, { result: await deps.products.list() }));
+  app.get('/product/list', { schema: { response: answers(200, z.array(productAnswer)) } }, async () =>
+    envelope(Codes.OK, { result: await deps.products.list() }),
+  );
 
-  app.post('/product/create', { schema: { body: referenceProductSchema, response: answers(201, productAnswer, [400]) } }, async (req, reply) => {
-    const created = await deps.products.create(req.identity!, req.body.product_name);
-    return reply.code(201).send(envelope(Codes.OK, { result: created }));
-  });
+  app.post(
+    '/product/create',
+    { schema: { body: referenceProductSchema, response: answers(201, productAnswer, [400]) } },
+    async (req, reply) => {
+      const created = await deps.products.create(req.identity!, req.body.product_name);
+      return reply.code(201).send(envelope(Codes.OK, { result: created }));
+    },
+  );
 
-  app.get('/activity/list', { schema: { response: answers(200, z.array(liveActivityAnswer)) } }, async () => envelope(Codes.OK, { result: await deps.activities.list() }));
+  app.get('/activity/list', { schema: { response: answers(200, z.array(liveActivityAnswer)) } }, async () =>
+    envelope(Codes.OK, { result: await deps.activities.list() }),
+  );
 
-  app.post('/activity/create', { schema: { body: referenceActivitySchema, response: answers(201, activityAnswer, [400]) } }, async (req, reply) => {
-    const created = await deps.activities.create(req.identity!, req.body);
-    return reply.code(201).send(envelope(Codes.OK, { result: created }));
-  });
+  app.post(
+    '/activity/create',
+    { schema: { body: referenceActivitySchema, response: answers(201, activityAnswer, [400]) } },
+    async (req, reply) => {
+      const created = await deps.activities.create(req.identity!, req.body);
+      return reply.code(201).send(envelope(Codes.OK, { result: created }));
+    },
+  );
 }

@@ -10,10 +10,24 @@ const MAX_QUANTITY = 10_000_000;
 
 /** An instant given as ISO-8601 (with `Z` or an offset) or as unix seconds. */
 const instantSchema = z
-  .union([z.number().int().transform((s) => new Date(s * 1000)), z.iso.datetime({ offset: true }).transform((s) => new Date(s))], {
-    error: 'an ISO-8601 date-time with offset, or unix seconds',
-  })
-  .pipe(z.date().min(new Date(0), 'not before 1970').max(new Date(LAST_UNIX_SECOND * 1000), 'not after 9999'));
+  .union(
+    [
+      z
+        .number()
+        .int()
+        .transform((s) => new Date(s * 1000)),
+      z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
+    ],
+    {
+      error: 'an ISO-8601 date-time with offset, or unix seconds',
+    },
+  )
+  .pipe(
+    z
+      .date()
+      .min(new Date(0), 'not before 1970')
+      .max(new Date(LAST_UNIX_SECOND * 1000), 'not after 9999'),
+  );
 
 const quantitySchema = z.number().int().min(1).max(MAX_QUANTITY);
 /** 0 < rate ≤ 1, in the millionths the DECIMAL(7,6) column keeps (a smaller rate would be stored as 0). */

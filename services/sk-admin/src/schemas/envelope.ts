@@ -10,7 +10,10 @@ const errorEnvelope = z
   .object({
     code: z.number().int().meta({ description: 'contract code (CONTRACT §2)' }),
     message: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: 'each bad field, on 400/1101' }),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'each bad field, on 400/1101' }),
   })
   .meta({ description: 'a refusal or failure' });
 
@@ -36,4 +39,6 @@ export function answers<S extends 200 | 201, R extends z.ZodType>(status: S, res
 }
 
 /** Whether a change reached the copies others read: activities' znodes, blacklists' Redis copy. */
-export const mirrorStateAnswer = z.enum(['done', 'pending']).meta({ description: '`pending` until ZooKeeper (or Redis, for blacklists) took the change' });
+export const mirrorStateAnswer = z
+  .enum(['done', 'pending'])
+  .meta({ description: '`pending` until ZooKeeper (or Redis, for blacklists) took the change' });

@@ -6,7 +6,11 @@ const MAX_USERS_PER_REQUEST = 10_000;
 const newUsersSchema = z
   .array(
     z.object({
-      username: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+      username: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
       password: z.string().min(6).max(128),
     }),
   )

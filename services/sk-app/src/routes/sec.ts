@@ -1,6 +1,15 @@
 import { errorCodes, type FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { GATEWAY_HEADERS, KILL_BATCH_BODY_LIMIT, KILL_BATCH_PATH, killBatchSchema, sealedFields, type AnswerCounts, type KillBatch, type KillBatchAnswer } from '@sk/seckill';
+import {
+  GATEWAY_HEADERS,
+  KILL_BATCH_BODY_LIMIT,
+  KILL_BATCH_PATH,
+  killBatchSchema,
+  sealedFields,
+  type AnswerCounts,
+  type KillBatch,
+  type KillBatchAnswer,
+} from '@sk/seckill';
 import { authenticate, authenticateBearer, type TokenVerifier } from '@sk/identity';
 import { Codes, SkError, answerForError, bodyFieldErrors, envelope, type GatewaySeal, type SkPlugin } from '@sk/http';
 import { b3Of } from '@sk/tracing';
@@ -37,7 +46,9 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
   const sealed = seal !== undefined;
   if (seal) {
     app.addHook('onRequest', (req, _reply, done) => {
-      done(seal.verify(sealedFields(req.method, req.url, req.headers), req.headers[GATEWAY_HEADERS.seal]) ? undefined : NOT_THROUGH_GATEWAY);
+      done(
+        seal.verify(sealedFields(req.method, req.url, req.headers), req.headers[GATEWAY_HEADERS.seal]) ? undefined : NOT_THROUGH_GATEWAY,
+      );
     });
   }
   /** One purchase attempt, however it arrived: its success envelope, or the refusal thrown. */
@@ -72,7 +83,9 @@ export const secRoutes: SkPlugin<SecRoutesOptions> = async (app, { seckill, veri
     envelope(Codes.OK, { result: await seckill.info(req.query.product_id) }),
   );
 
-  app.post('/sec/kill', { schema: { body: killBody } }, (req) => attempt(req.headers.authorization, originOf(req, sealed), req.body, b3Of(req.trace)));
+  app.post('/sec/kill', { schema: { body: killBody } }, (req) =>
+    attempt(req.headers.authorization, originOf(req, sealed), req.body, b3Of(req.trace)),
+  );
 
   app.post(KILL_BATCH_PATH, { schema: { body: killBatchSchema }, bodyLimit: KILL_BATCH_BODY_LIMIT }, async (req) => {
     const peer = req.socket.remoteAddress ?? '';

@@ -28,7 +28,11 @@ export class PaymentLedger {
       // Concurrent notifications of one payment wait here on the key until the first commits; a
       // duplicate then fails this statement alone, not the transaction.
       try {
-        await tx.query("INSERT INTO payments (payment_id, order_id, provider, outcome) VALUES (?, ?, ?, 'captured')", [payment_id, order_id, provider]);
+        await tx.query("INSERT INTO payments (payment_id, order_id, provider, outcome) VALUES (?, ?, ?, 'captured')", [
+          payment_id,
+          order_id,
+          provider,
+        ]);
       } catch (err) {
         if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
         const [[known]] = await tx.query<RowDataPacket[]>('SELECT order_id, outcome FROM payments WHERE payment_id = ?', [payment_id]);
