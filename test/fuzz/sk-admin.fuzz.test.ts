@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrderStore } from '@sk/orders';
 import { orderRecord, startHarness, type Harness } from '../../services/sk-admin/test/harness.js';
 import { authorizations, good, obj, requests, shaped, type Json, type Route } from './arbitraries.js';
 import { FUZZ_TEST_TIMEOUT_MS, fuzz, inject, injectedPath, storedState, type Invariants } from './harness.js';
@@ -31,19 +32,7 @@ beforeAll(async () => {
   const activityId = ids.activities[0]!;
   const records = [1, 2, 3].map((seq) => orderRecord(activityId, seq, ids.users[0]!, Date.now() - seq * 1_000));
   await h.redis.hset(h.keys.quals(activityId), Object.fromEntries(records.map((r) => [r.order_id, JSON.stringify(r)])));
-  await h.mysql.query('INSERT INTO orders (order_id, activity_id, seq, user_id, product_id, nonce, token, created_at, pay_by) VALUES ?', [
-    records.map((r) => [
-      r.order_id,
-      r.activity_id,
-      r.seq,
-      r.user_id,
-      r.product_id,
-      r.nonce,
-      r.token,
-      new Date(r.token_time),
-      new Date(r.pay_by),
-    ]),
-  ]);
+  await new OrderStore(h.mysql).insert(records);
   await h.setOrderStatus('expired', [records[2]!.order_id]);
   await h.mysql.query("INSERT INTO payments (payment_id, order_id, provider, outcome) VALUES ('sbx_1', ?, 'sandbox', 'refund_due')", [
     records[2]!.order_id,
