@@ -20,7 +20,7 @@ export interface OrderWriterOptions {
    * Entries are stored only once replicas hold them: an order stored from an entry that a failover
    * then takes back would be an order that Redis's counts do not hold, whose unit could sell again.
    */
-  replicaAcks?: ReplicaAcks;
+  replicaAcks?: Pick<ReplicaAcks, 'confirm'>;
 }
 
 type Delivery = [key: string, entries: StreamEntry[]][] | null;
@@ -69,24 +69,20 @@ export class OrderWriter {
     if (stored < this.opts.batchSize) await sleep(this.opts.pollMs);
   }
 
-  /** Reads every stream once, stores what it read, acknowledges it; the rows stored. */
+  /** Reads every stream once, stores what it read (and the replicas hold), acknowledges it; the entries stored. */
   async round(activityIds: number[]): Promise<number> {
     const now = Date.now();
     const claim = now - this.lastClaim >= this.opts.claimIdleMs / 2;
     if (claim) this.lastClaim = now;
     const read = await Promise.all(activityIds.map(async (id) => ({ id, entries: await this.read(id, claim) })));
-    const entries = read.flatMap((r) => r.entries);
+    const storable = await this.replicated(read.filter((r) => r.entries.length > 0));
+    const entries = storable.flatMap((r) => r.entries);
     if (entries.length > 0) {
-      await this.replicated(read.filter((r) => r.entries.length > 0).map((r) => r.id));
       const { records, malformed } = orderRecordsOf(entries);
       if (malformed.length > 0) this.log.error({ ids: malformed }, 'order stream entries without an order: acknowledged, not stored');
       await this.store.insert(records);
       this.opts.stored?.(records.length);
-      await Promise.all(
-        read
-          .filter((r) => r.entries.length > 0)
-          .map((r) => this.redis.xack(this.keys.orders(r.id), WRITERS_GROUP, ...r.entries.map(([id]) => id))),
-      );
+      await Promise.all(storable.map((r) => this.redis.xack(this.keys.orders(r.id), WRITERS_GROUP, ...r.entries.map(([id]) => id))));
     }
     if (now - this.lastTrim >= TRIM_EVERY_MS) {
       this.lastTrim = now;
@@ -95,12 +91,16 @@ export class OrderWriter {
     return entries.length;
   }
 
-  /** Returns once the streams' entries this writer read are on the replicas; throws if not (they are read again). */
-  private async replicated(activityIds: number[]): Promise<void> {
+  /**
+   * The streams whose entries read are on the replicas. The others' stay pending, unacknowledged,
+   * and are claimed again once idle (a shard without its replica holds up only its own orders;
+   * their wait shows as the stream lag).
+   */
+  private async replicated(read: { id: number; entries: StreamEntry[] }[]): Promise<{ id: number; entries: StreamEntry[] }[]> {
     const acks = this.opts.replicaAcks;
-    if (!acks) return;
-    const confirmed = await Promise.all(activityIds.map((id) => acks.confirm(this.keys.orders(id))));
-    if (confirmed.includes(false)) throw new Error('order stream entries not yet on the replicas');
+    if (!acks) return read;
+    const confirmed = await Promise.all(read.map((r) => acks.confirm(this.keys.orders(r.id))));
+    return read.filter((_, i) => confirmed[i]);
   }
 
   /** New entries of one stream, after (on `claim` rounds) those another writer left unacknowledged too long. */

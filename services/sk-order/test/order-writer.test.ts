@@ -4,7 +4,7 @@ import { OrderStore } from '@sk/orders';
 import { orderId, redisKeys, type OrderRecord } from '@sk/seckill';
 import { MIGRATIONS_DIR, createMysql, createRedis, migrate, type Pool, type Redis } from '@sk/storage';
 import type { ActivityScope } from '../src/activity-scope.js';
-import { OrderWriter } from '../src/order-writer.js';
+import { OrderWriter, type OrderWriterOptions } from '../src/order-writer.js';
 import { WRITERS_GROUP } from '../src/stream-group.js';
 import { isolate } from '@sk/test-support';
 
@@ -18,8 +18,14 @@ let store: OrderStore;
 
 const scope = { next: () => [ACTIVITY] } as unknown as ActivityScope;
 
-function writer(consumer: string, claimIdleMs = 200) {
-  return new OrderWriter(redis, keys, store, scope, log, { consumer, batchSize: 50, pollMs: 10, claimIdleMs });
+function writer(consumer: string, claimIdleMs = 200, replicaAcks?: OrderWriterOptions['replicaAcks']) {
+  return new OrderWriter(redis, keys, store, scope, log, {
+    consumer,
+    batchSize: 50,
+    pollMs: 10,
+    claimIdleMs,
+    ...(replicaAcks && { replicaAcks }),
+  });
 }
 
 let seq = 0;
@@ -121,5 +127,19 @@ describe('the order writer', () => {
     // Payment windows are compared with MySQL's NOW(): the sessions' clock is UTC like the times stored, whatever the server's zone.
     const [[zone]] = (await mysql.query('SELECT @@session.time_zone AS tz')) as unknown as [[{ tz: string }]];
     expect(zone.tz).toBe('+00:00');
+  });
+
+  it('stores only what the replicas hold: the rest stays pending, and is stored once they hold it', async () => {
+    const ids = await append(4);
+    let onReplicas = false;
+    const waiting = writer('replicated', 200, { confirm: async () => onReplicas });
+    expect(await waiting.round([ACTIVITY])).toBe(0);
+    expect(await storedIds()).not.toContain(ids[0]);
+    expect((await redis.xpending(keys.orders(ACTIVITY), WRITERS_GROUP))[0]).toBe(4);
+    onReplicas = true;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await waiting.round([ACTIVITY])).toBe(4);
+    expect((await storedIds()).slice(-4)).toEqual(ids);
+    expect((await redis.xpending(keys.orders(ACTIVITY), WRITERS_GROUP))[0]).toBe(0);
   });
 });
