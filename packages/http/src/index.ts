@@ -11,8 +11,10 @@ export {
   CONNECTION_LIMITS,
   REDACT,
   type ErrorAnswer,
+  type ServiceDeps,
   type ServiceOptions,
   type SkFastify,
+  type WarnLog,
 } from './server.js';
 export { GatewaySeal, type SealedFields } from './gateway-seal.js';
 export { KeyedMac } from './keyed-mac.js';

@@ -49,7 +49,6 @@ export type SkFastify = FastifyInstance<
 >;
 
 export interface ServiceOptions {
-  name: string;
   logLevel?: string;
   /** Readiness of the service's dependencies; `/health` answers 503 while it returns false. */
   ready?: () => boolean | Promise<boolean>;
@@ -61,6 +60,9 @@ export interface ServiceOptions {
   /** A log line per answer (LOG_REQUESTS, on by default); off, only metrics count answers. */
   logRequests?: boolean;
 }
+
+/** What an app's dependencies pass on to its fastify instance (createService reads only these of them). */
+export type ServiceDeps = Omit<ServiceOptions, 'ready' | 'trustProxy'>;
 
 /** Redacted everywhere: credentials must never reach a log line. */
 export const REDACT = [
@@ -77,6 +79,11 @@ export const REDACT = [
   '*.sign_key',
 ];
 
+/** What a part that only reports trouble needs of a logger (a service's, or a fake in a test). */
+export interface WarnLog {
+  warn(details: object, message: string): void;
+}
+
 /** A logger for a process that serves no HTTP itself (a cluster's primary); lines as a service's. */
 export function createLogger(name: string, level = 'info'): pino.Logger {
   return pino({ level, name, redact: REDACT });
@@ -86,14 +93,14 @@ export function createLogger(name: string, level = 'info'): pino.Logger {
  * A fastify instance with the contract's envelope: zod validation → 400/1101 listing each field,
  * 16 KiB body limit → 413, unknown route → 404/1003, and no error ever answered as a 500.
  */
-export function createService(opts: ServiceOptions): SkFastify {
+export function createService(name: string, opts: ServiceOptions = {}): SkFastify {
   const level = opts.logLevel ?? 'info';
   // Written in blocks of 8 KiB or more (a write per line would cost more than a cheap answer), at
   // least every second, and what is left when the process exits.
   const destination = new LogBlocks(1);
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    loggerInstance: pino({ level, name: opts.name, redact: REDACT }, destination) as FastifyBaseLogger,
+    loggerInstance: pino({ level, name, redact: REDACT }, destination) as FastifyBaseLogger,
     // Fastify's two lines per request cost too much at sale rates: one line instead (requestLine).
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request either (its bindings are serialized, redaction included, at each
@@ -126,7 +133,7 @@ export function createService(opts: ServiceOptions): SkFastify {
   app.addHook('onClose', () => destination.close());
   // Request lines hold only fields of our choosing, none of them secret: no redaction, which would
   // cost more than the rest of the line.
-  installAnswerCode(app, opts.logRequests ? requestLine(pino({ level, name: opts.name }, destination)) : undefined);
+  installAnswerCode(app, opts.logRequests ? requestLine(pino({ level, name }, destination)) : undefined);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -143,10 +150,10 @@ export function createService(opts: ServiceOptions): SkFastify {
 
   app.get('/health', { logLevel: 'warn' }, async (_req, reply) => {
     const ok = opts.ready ? await opts.ready() : true;
-    return reply.code(ok ? 200 : 503).send(envelope(ok ? Codes.OK : Codes.BUSY, { service: opts.name }, ok ? 'ok' : 'not ready'));
+    return reply.code(ok ? 200 : 503).send(envelope(ok ? Codes.OK : Codes.BUSY, { service: name }, ok ? 'ok' : 'not ready'));
   });
 
-  app.decorate('metrics', installMetrics(app, opts.name, opts.registry));
+  app.decorate('metrics', installMetrics(app, name, opts.registry));
   return app as unknown as SkFastify;
 }
 

@@ -11,7 +11,7 @@ let app: SkFastify;
 let ready = true;
 
 beforeAll(async () => {
-  app = createService({ name: 'test', logLevel: 'silent', ready: () => ready });
+  app = createService('test', { logLevel: 'silent', ready: () => ready });
   app.post('/things', { schema: { body: z.object({ name: z.string().min(1), count: z.number().int().positive() }) } }, async (req) => ({
     code: 0,
     message: 'ok',
@@ -79,7 +79,7 @@ describe('tracing', () => {
   it('sends the spans still held when the service closes', async () => {
     const collector = await spanCollector();
     const tracing = createTracing({ serviceName: 'closing', zipkinUrl: collector.url, sampleRate: 1 });
-    const traced = createService({ name: 'closing', logLevel: 'silent', tracing });
+    const traced = createService('closing', { logLevel: 'silent', tracing });
     traced.get('/last', async () => ({ code: 0, message: 'ok' }));
     expect((await traced.inject({ method: 'GET', url: '/last' })).statusCode).toBe(200);
     // The transport posts once a second; closing must not leave that to chance.

@@ -1,24 +1,19 @@
-import { createService, type SkFastify } from '@sk/http';
+import { createService, type ServiceDeps, type SkFastify } from '@sk/http';
 import { MysqlProbe, type Pool } from '@sk/storage';
-import type { Tracing } from '@sk/tracing';
 import type { KeyRing } from './keys.js';
 import { oauthRoutes } from './routes/oauth.js';
 import type { TokenService } from './tokens.js';
 
-export interface AppDeps {
+export interface AppDeps extends ServiceDeps {
   pool: Pool;
   tokens: TokenService;
   keys: KeyRing;
-  logLevel?: string;
-  /** Server spans when the service traces (ZIPKIN_URL). */
-  tracing?: Tracing | undefined;
-  /** A log line per answer (LOG_REQUESTS). */
-  logRequests?: boolean;
 }
 
-export function buildApp({ pool, tokens, keys, logLevel, tracing, logRequests }: AppDeps): SkFastify {
+export function buildApp(deps: AppDeps): SkFastify {
+  const { pool, tokens, keys } = deps;
   const mysql = new MysqlProbe(pool);
-  const app = createService({ name: 'auth', logLevel, ready: () => mysql.healthy, tracing, logRequests });
+  const app = createService('auth', { ...deps, ready: () => mysql.healthy });
   app.addHook('onReady', () => mysql.start());
   app.addHook('onClose', async () => mysql.stop());
   app.register(oauthRoutes, { tokens, keys });

@@ -1,5 +1,5 @@
 import { SmoothWeightedBalancer, type Balancer, type Discovery } from '@sk/discovery';
-import { SkError, createService, type GatewaySeal, type SkFastify } from '@sk/http';
+import { SkError, createService, type GatewaySeal, type ServiceDeps, type SkFastify } from '@sk/http';
 import type { TokenChecker } from '@sk/identity';
 import type { Blacklist } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
@@ -13,7 +13,7 @@ import type { SoldOutShortcut } from './sold-out.js';
 import { UPSTREAM_ROUTES, upstreamRoutes } from './routes/upstream.js';
 import { Upstreams } from './upstreams.js';
 
-export interface GatewayDeps {
+export interface GatewayDeps extends ServiceDeps {
   discovery: Discovery;
   /** Checks bearer tokens; made from the gateway's breakers when it calls auth (AUTH_MODE=rpc). */
   verifier: TokenChecker | ((breakers: BreakerFactory) => TokenChecker);
@@ -24,7 +24,6 @@ export interface GatewayDeps {
   breakers?: BreakerOptions;
   /** For the bulk user import; defaults to ten minutes. */
   bulkTimeoutMs?: number;
-  logLevel?: string;
   /** Rate limits (deploy/gateway-limits.json); none when absent. */
   limits?: LimitsConfig;
   /** Where shared rate limits keep their buckets (needed when a rule is shared). */
@@ -33,8 +32,6 @@ export interface GatewayDeps {
   soldOut?: SoldOutShortcut;
   /** Server spans, and a client span per upstream call; none when absent. */
   tracing?: Tracing | undefined;
-  /** A log line per answer (LOG_REQUESTS). */
-  logRequests?: boolean;
   /** Unsampled kills of one event-loop turn go to sk-app as one request (KILL_BATCHES). */
   killBatches?: boolean;
   /** Seals what the gateway forwards (from SK_SECRET): the services behind it take nothing else. */
@@ -50,14 +47,8 @@ const SOLD_OUT_REPORT_MS = 10_000;
 
 /** The gateway: its own /health, and /oauth, /sec, /admin forwarded after the identity check. */
 export function buildApp(deps: GatewayDeps): SkFastify {
-  const { discovery, balancer = new SmoothWeightedBalancer(), upstreamTimeoutMs, bulkTimeoutMs = 600_000, logLevel, soldOut } = deps;
-  const app = createService({
-    name: 'gateway',
-    logLevel,
-    ready: () => discovery.connected,
-    tracing: deps.tracing,
-    logRequests: deps.logRequests,
-  });
+  const { discovery, balancer = new SmoothWeightedBalancer(), upstreamTimeoutMs, bulkTimeoutMs = 600_000, soldOut } = deps;
+  const app = createService('gateway', { ...deps, ready: () => discovery.connected });
   const breakers = new BreakerFactory(deps.breakers ?? DEFAULT_BREAKER_OPTIONS, app.metrics, app.log);
   const verifier = typeof deps.verifier === 'function' ? deps.verifier(breakers) : deps.verifier;
   const upstreams = new Upstreams(discovery, balancer, breakers, sendOver, { timeoutMs: upstreamTimeoutMs });

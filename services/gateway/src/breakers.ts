@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { Gauge, type Registry } from '@sk/http';
+import { Gauge, type Registry, type WarnLog } from '@sk/http';
 
 export interface BreakerOptions {
   /** Failures (in % of the requests in the window) above which an instance's breaker opens. */
@@ -19,10 +19,6 @@ export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = {
   windowMs: 10_000,
 };
 
-export interface BreakerLogger {
-  warn(details: object, message: string): void;
-}
-
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
 const GAUGE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -37,7 +33,7 @@ export class BreakerFactory {
   constructor(
     private readonly opts: BreakerOptions,
     registry: Registry,
-    private readonly log: BreakerLogger,
+    private readonly log: WarnLog,
   ) {
     this.gauge = new Gauge({
       name: 'gateway_breaker_state',

@@ -1,5 +1,5 @@
 import { createDiscovery, type Discovery } from '@sk/discovery';
-import { GatewaySeal, connectionMetrics, createLogger, type SkFastify } from '@sk/http';
+import { GatewaySeal, connectionMetrics, createLogger, type SkFastify, type WarnLog } from '@sk/http';
 import { RemoteTokenChecker } from '@sk/identity';
 import { CheckAnswerSeal, RpcClient, authServiceDefinition, checkTokenOver } from '@sk/rpc';
 import { authTokenVerifier } from '@sk/runtime';
@@ -18,10 +18,6 @@ export interface Gateway {
   app: SkFastify;
   /** Where the gateway registers; serve leaves it on shutdown. */
   discovery: Discovery;
-}
-
-interface WarningLog {
-  warn(details: object, message: string): void;
 }
 
 /**
@@ -61,7 +57,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       discovery,
       deadlineMs: config.AUTH_RPC_DEADLINE_MS,
       breaker: (instance, action) => breakers.create('auth-grpc', instance.id, action),
-      ...(tracing ? { tracer: { trace: (call, send) => tracing.rpc(call, send) } } : {}),
+      tracer: tracing && { trace: (call, send) => tracing.rpc(call, send) },
     });
     void authRpc.watch().catch(() => {});
     return new RemoteTokenChecker(checkTokenOver(authRpc, new CheckAnswerSeal(config.SK_SECRET)));
@@ -84,9 +80,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     logLevel: config.LOG_LEVEL,
     seal: new GatewaySeal(config.SK_SECRET),
     blacklist,
-    ...(soldOut ? { soldOut: soldOut.shortcut } : {}),
-    ...(limits ? { limits } : {}),
-    ...(sharesLimits ? { sharedLimits: { redis, prefix: keys.rateLimits } } : {}),
+    soldOut: soldOut?.shortcut,
+    limits,
+    sharedLimits: sharesLimits ? { redis, prefix: keys.rateLimits } : undefined,
   });
   connectionMetrics(app.metrics, {
     ...(zk ? { zookeeper: () => zk.connected } : {}),
@@ -116,7 +112,7 @@ async function followSoldOut(
   zk: ZkSession,
   zkRoot: string,
   { subscriber, redis, keys }: { subscriber: Redis; redis: Redis; keys: RedisKeys },
-  log: WarningLog,
+  log: WarnLog,
 ) {
   const book = new ActivityBook(zk, zkRoot);
   await book.start();

@@ -1,15 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
-import { Codes, SkError, type GatewaySeal } from '@sk/http';
+import { Codes, SkError, type GatewaySeal, type WarnLog } from '@sk/http';
 import type { Identity } from '@sk/identity';
 import { GATEWAY_HEADER_PREFIX, GATEWAY_HEADERS, sealedFields } from '@sk/seckill';
 import type { Tracing } from '@sk/tracing';
 import type { HeaderMap, OutboundRequest, UpstreamResponse } from './outbound.js';
 import type { Upstream, Upstreams } from './upstreams.js';
-
-export interface ForwarderLogger {
-  warn(details: object, message: string): void;
-}
 
 // Meaningful for one connection only (RFC 9110 §7.6.1).
 const HOP_BY_HOP = [
@@ -157,7 +153,7 @@ export function sendOver(pool: Pool, request: OutboundRequest): Promise<Upstream
 export class Forwarder {
   constructor(
     private readonly upstreams: Upstreams,
-    private readonly log: ForwarderLogger,
+    private readonly log: WarnLog,
     private readonly tracing?: Tracing,
     /** Seals every request it sends (the services behind refuse unsealed ones); none in tests of the gateway alone. */
     private readonly seal?: GatewaySeal,

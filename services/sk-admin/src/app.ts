@@ -1,10 +1,9 @@
-import { Codes, SkError, createService, type SkFastify } from '@sk/http';
+import { Codes, SkError, createService, type ServiceDeps, type SkFastify } from '@sk/http';
 import { requireRole, type TokenVerifier } from '@sk/identity';
 import { OrderStore, SaleRestorer } from '@sk/orders';
 import { redisKeys } from '@sk/seckill';
 import { MysqlProbe, type Pool, type Redis } from '@sk/storage';
 import type { ZkSession } from '@sk/zookeeper';
-import type { Tracing } from '@sk/tracing';
 import { ActivityMirror, MirrorReconciler } from './activity-mirror.js';
 import { ActivityService } from './activity-service.js';
 import { ActivityStore } from './activity-store.js';
@@ -27,7 +26,7 @@ import { UserService } from './user-service.js';
 import { UserStore } from './user-store.js';
 import { WinnersReader } from './winners-reader.js';
 
-export interface AppDeps {
+export interface AppDeps extends ServiceDeps {
   mysql: Pool;
   redis: Redis;
   zk: ZkSession;
@@ -38,11 +37,6 @@ export interface AppDeps {
   mirrorIntervalMs: number;
   /** How often Redis's copy of the operators' blacklists is compared with MySQL's and repaired. */
   blacklistSyncMs: number;
-  logLevel?: string;
-  /** Server spans when the service traces (ZIPKIN_URL). */
-  tracing?: Tracing | undefined;
-  /** A log line per answer (LOG_REQUESTS). */
-  logRequests?: boolean;
   /** Asks MySQL whether an admin token's user is still an operator; the token's word alone when absent (tests). */
   operators?: OperatorCheck;
 }
@@ -55,13 +49,7 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): SkFastify {
   // Healthy while MySQL, the truth, answers; ZooKeeper down only leaves mirrors pending.
   const mysql = new MysqlProbe(deps.mysql);
-  const app = createService({
-    name: 'sk-admin',
-    logLevel: deps.logLevel,
-    ready: () => mysql.healthy,
-    tracing: deps.tracing,
-    logRequests: deps.logRequests,
-  });
+  const app = createService('sk-admin', { ...deps, ready: () => mysql.healthy });
 
   // Stores: the SQL. Every operator change is committed together with its audit entry (AuditLog.change).
   const audit = new AuditLog(deps.mysql);
