@@ -58,12 +58,22 @@ function openConnection(): Promise<Socket> {
   });
 }
 
+/** Where an fd points, or '' when it closed since its directory was listed (the worker keeps working meanwhile). */
+function linkOf(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
 /** The pid holding the server end of each open connection to the gateway, by the client's port (Linux /proc). */
 function serverEnds(pids: number[]): Map<number, number> {
   const pidOfInode = new Map<string, number>();
   for (const pid of pids) {
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      const inode = /^socket:\[(\d+)\]$/.exec(linkOf(`/proc/${pid}/fd/${fd}`))?.[1];
       if (inode) pidOfInode.set(inode, pid);
     }
   }
