@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, Redis as NodeRedis } from 'ioredis';
 import { redisKeys } from '@sk/seckill';
 import { ReplicaAcks, createRedis } from '@sk/storage';
-import { Suite, isolate, pooled } from '@sk/test-support';
+import { Suite, clusterNodePid, clusterReady, isolate, pooled, shardOf } from '@sk/test-support';
 import { OUTAGE, expectEveryWinAnOrder, persistentBuyer } from './order-checks.js';
 
 // A master of the local Redis Cluster (3 masters, a replica each, cluster-node-timeout 2 s) dies
@@ -16,7 +15,6 @@ import { OUTAGE, expectEveryWinAnOrder, persistentBuyer } from './order-checks.j
 const iso = isolate('e2e_failover', { redis: 'cluster' });
 const keys = redisKeys(iso.redisPrefix);
 const run = promisify(execFile);
-const SK_DATA = `${process.env.SK_ROOT ?? process.cwd()}/.data`;
 let suite: Suite;
 let cluster: Cluster;
 
@@ -25,7 +23,7 @@ beforeAll(async () => {
   const waitReplicas = process.env.SK_FAILOVER_WAIT_REPLICAS;
   suite = await Suite.start(iso, { skCore: 2, env: { RATE_LIMITS: 'off', ...(waitReplicas && { REDIS_WAIT_REPLICAS: waitReplicas }) } });
   cluster = iso.redisCluster();
-  await untilClusterReady();
+  await clusterReady(cluster);
 });
 
 afterAll(async () => {
@@ -33,20 +31,6 @@ afterAll(async () => {
   await suite?.stop();
   await iso.cleanup();
 });
-
-/** The pid of the local cluster's node `host:port`, from its pid file ("<pid> <start time>"). */
-const pidOf = (name: string) => Number(readFileSync(`${SK_DATA}/run/redis-cluster-${name.split(':')[1]}.pid`, 'utf8').split(' ')[0]);
-
-async function untilClusterReady(): Promise<void> {
-  if (cluster.status !== 'ready') await new Promise<void>((resolve) => cluster.once('ready', () => resolve()));
-}
-
-/** The master serving `key`'s slot and its replica (none while a failover has left it alone), as the cluster tells now. */
-async function shardOf(key: string): Promise<{ master: string; replica: string | undefined }> {
-  const slot = Number(await cluster.cluster('KEYSLOT', key));
-  const [, , master, replica] = (await cluster.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to)!;
-  return { master: `${master![0]}:${master![1]}`, replica: replica && `${replica[0]}:${replica[1]}` };
-}
 
 /** A connection of its own to one node of the cluster, `host:port`. */
 function nodeClient(name: string): NodeRedis {
@@ -77,19 +61,19 @@ async function failBack(name: string): Promise<void> {
 describe('a Redis Cluster failover mid-sale', () => {
   it('confirms a write only once the replica holds it', async () => {
     const key = keys.sold(1);
-    const replica = (await shardOf(key)).replica!;
+    const replica = (await shardOf(cluster, key)).replica!;
     const writer = iso.redisCluster();
     try {
       const acks = new ReplicaAcks(writer, { replicas: 1, timeoutMs: 300 });
       await writer.incr(key);
       expect(await acks.confirm(key)).toBe(true);
       // A replica that stops acknowledging (stopped, not dead: it still counts as connected).
-      process.kill(pidOf(replica), 'SIGSTOP');
+      process.kill(clusterNodePid(replica), 'SIGSTOP');
       try {
         await writer.incr(key);
         expect(await acks.confirm(key)).toBe(false);
       } finally {
-        process.kill(pidOf(replica), 'SIGCONT');
+        process.kill(clusterNodePid(replica), 'SIGCONT');
       }
       await expect.poll(() => acks.confirm(key), { timeout: 5_000 }).toBe(true);
     } finally {
@@ -103,7 +87,7 @@ describe('a Redis Cluster failover mid-sale', () => {
     // A low buy rate keeps the crowd retrying (1005) for several seconds: the failover lands mid-sale.
     const { productId, activityId } = await suite.sale({ total: 100, buy_limit: 1, buy_rate: 0.1 });
     await suite.until(productId, 'on_sale');
-    const { master, replica } = await shardOf(keys.sold(activityId));
+    const { master, replica } = await shardOf(cluster, keys.sold(activityId));
 
     const crowd = pooled(
       shoppers.map((s) => () => persistentBuyer(suite, s, productId)),
@@ -114,15 +98,17 @@ describe('a Redis Cluster failover mid-sale', () => {
     // so it cannot reconnect) for a second of the sale; then the master dies, and the replica,
     // back, is promoted without the master's last writes.
     const masterNode = nodeClient(master);
-    process.kill(pidOf(replica!), 'SIGSTOP');
+    process.kill(clusterNodePid(replica!), 'SIGSTOP');
     await masterNode.client('KILL', 'TYPE', 'replica');
     masterNode.disconnect();
     await sleep(1_000);
-    process.kill(pidOf(master), 'SIGKILL');
-    process.kill(pidOf(replica!), 'SIGCONT');
+    process.kill(clusterNodePid(master), 'SIGKILL');
+    process.kill(clusterNodePid(replica!), 'SIGCONT');
     try {
       // The replica is promoted once the other masters agree the master failed (node timeout 2 s).
-      await expect.poll(async () => (await shardOf(keys.sold(activityId))).master, { timeout: 20_000, interval: 250 }).toBe(replica);
+      await expect
+        .poll(async () => (await shardOf(cluster, keys.sold(activityId))).master, { timeout: 20_000, interval: 250 })
+        .toBe(replica);
       // Until the old master is back as its replica, the new master's wins are answered 1108.
       await restartNodes();
       const buyers = await crowd;

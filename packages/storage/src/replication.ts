@@ -20,7 +20,8 @@ export function keySlot(key: string): number {
 /**
  * Confirms that writes survive a failover. Redis replicates asynchronously: a master that dies can
  * take its last writes with it, and its replica, promoted, never had them. `confirm(key)` sends WAIT
- * on the connection that wrote (WAIT counts that client's writes) to the master serving `key`, and
+ * on this client's connection to the master serving `key` (WAIT waits for what the master had
+ * written when that connection's last command ran: the client's writes, and whatever it read), and
  * answers true once `replicas` replicas hold them; false when they did not within the timeout, when
  * the master has fewer replicas connected (at once: a replica cut off from its master may still be
  * promoted, without the writes), or when the node is no longer that slot's master.

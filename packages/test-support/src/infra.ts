@@ -3,6 +3,7 @@ import mysql from 'mysql2/promise';
 import { Cluster, Redis } from 'ioredis';
 import { createRedis } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
+import { clusterReady } from './cluster.js';
 
 /** Test infrastructure: `./sk test` exports these; the defaults are the machine's own servers. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -111,7 +112,7 @@ function clusterClient(): Cluster {
 async function deleteClusterKeys(prefix: string): Promise<void> {
   const cluster = clusterClient();
   try {
-    if (cluster.status !== 'ready') await new Promise<void>((resolve) => cluster.once('ready', () => resolve()));
+    await clusterReady(cluster);
     await Promise.all(cluster.nodes('master').map((node) => deleteOn(node, prefix)));
   } finally {
     cluster.disconnect();
