@@ -121,6 +121,18 @@ describe('routing', () => {
     expect(auth.seen).toHaveLength(0);
   });
 
+  it('answers 413 for a body declared over 16 KiB before it asks for a token, on routes that need one too', async () => {
+    for (const url of ['/sec/kill', '/orders/1-1/pay', '/admin/products']) {
+      const res = await app.inject({
+        method: 'POST',
+        url,
+        payload: Buffer.alloc(16 * 1024 + 1, 'a'),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect([url, res.statusCode, res.json().code]).toEqual([url, 413, 1101]);
+    }
+  });
+
   it('answers unknown routes 404/1003 and its own /health', async () => {
     const nope = await app.inject({ method: 'GET', url: '/nope' });
     expect(nope.statusCode).toBe(404);
