@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderStore } from '@sk/orders';
-import { orderRecord, startHarness, type Harness } from '../../services/sk-admin/test/harness.js';
+import { startHarness, type Harness } from '../../services/sk-admin/test/harness.js';
+import { orderRecord } from '@sk/test-support';
 import { authorizations, good, obj, requests, shaped, type Json, type Route } from './arbitraries.js';
 import { FUZZ_TEST_TIMEOUT_MS, fuzz, inject, injectedPath, storedState, type Invariants } from './harness.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SkFastify } from '@sk/http';
-import { orderId, redisKeys, type OrderRecord } from '@sk/seckill';
+import { redisKeys } from '@sk/seckill';
 // Packages the root does not depend on, through the build the services load.
 import { OrderStore, SaleRestorer, UnitReturns } from '../../packages/orders/dist/index.js';
 import { MIGRATIONS_DIR, createMysql, createRedis, migrate, type Pool, type Redis } from '../../packages/storage/dist/index.js';
@@ -10,7 +10,7 @@ import { OrderService } from '../../services/sk-order/src/order-service.js';
 import { PaymentLedger } from '../../services/sk-order/src/payments/payment-ledger.js';
 import { SIGNATURE_HEADER } from '../../services/sk-order/src/payments/provider.js';
 import { SandboxProvider } from '../../services/sk-order/src/payments/sandbox.js';
-import { TokenMint, isolate } from '@sk/test-support';
+import { TokenMint, isolate, orderRecord } from '@sk/test-support';
 import { authorizations, oddSegment, requests, shaped, shown, type FuzzRequest, type Route } from './arbitraries.js';
 import { FUZZ_TEST_TIMEOUT_MS, expectSound, fuzz, inject, injectedPath, storedState, type Invariants } from './harness.js';
 
@@ -29,17 +29,7 @@ let app: SkFastify;
 let mint: TokenMint;
 let inv: Invariants;
 
-const record = (seq: number, userId: number, payBy = Date.now() + 900_000): OrderRecord => ({
-  order_id: orderId(ACTIVITY, seq),
-  seq,
-  activity_id: ACTIVITY,
-  product_id: 1,
-  user_id: userId,
-  token: 'f'.repeat(32),
-  token_time: Date.now() - 60_000 + seq,
-  pay_by: payBy,
-  nonce: `nonce-${seq}`,
-});
+const record = (seq: number, userId: number, payBy?: number) => orderRecord(ACTIVITY, seq, userId, Date.now() - 60_000 + seq, payBy);
 // The shopper's orders in every state (seq 1-6, and more unpaid ones for the fuzz to pay and cancel),
 // another user's (7), and one of each only in the sale's Redis, not stored yet (8, 9).
 const stored = [

@@ -5,6 +5,7 @@
 export { activity, bookWith, publishActivities, until } from './activities.js';
 export { MYSQL_URL, REDIS_URL, ZK_HOSTS, isolate, removeTree, type Isolation, type IsolationOptions } from './infra.js';
 export { clusterNodePid, clusterReady, shardOf } from './cluster.js';
+export { orderRecord } from './orders.js';
 export { answersCounted } from './metrics.js';
 export { freePort, startService, type RunningService } from './processes.js';
 export { PrivateRedis } from './redis.js';

@@ -1,6 +1,7 @@
 import { OrderStore } from '@sk/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderRecord, startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from './harness.js';
+import { orderRecord } from '@sk/test-support';
 
 let h: Harness;
 let productId: number;

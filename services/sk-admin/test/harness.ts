@@ -1,5 +1,5 @@
 import type { OrderStatus } from '@sk/orders';
-import { orderId, parseActivity, redisKeys, zkPaths, type ActivityConfig, type OrderRecord } from '@sk/seckill';
+import { parseActivity, redisKeys, zkPaths, type ActivityConfig } from '@sk/seckill';
 import { MIGRATIONS_DIR, createMysql, createRedis, migrate, type Pool, type Redis } from '@sk/storage';
 import { ZkSession } from '@sk/zookeeper';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -18,21 +18,6 @@ export async function testTokens() {
     admin: await sign(1, 'admin', ['admin', 'user']),
     shopper: await sign(2, 'user2', ['user']),
     sign,
-  };
-}
-
-/** An order as the qualification step records it: what `OrderStore.insert` stores. */
-export function orderRecord(activityId: number, seq: number, userId: number, tokenTime: number): OrderRecord {
-  return {
-    order_id: orderId(activityId, seq),
-    seq,
-    activity_id: activityId,
-    product_id: 1,
-    user_id: userId,
-    token: 'f'.repeat(32),
-    token_time: tokenTime,
-    pay_by: tokenTime + 900_000,
-    nonce: `nonce-${activityId}-${seq}`,
   };
 }
 

@@ -2,9 +2,9 @@ import { createLogger } from '@sk/http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
 import { OrderStore } from '@sk/orders';
-import { orderId, redisKeys, type OrderRecord } from '@sk/seckill';
+import { redisKeys } from '@sk/seckill';
 import { MIGRATIONS_DIR, ReplicaAcks, createMysql, migrate, type Pool } from '@sk/storage';
-import { clusterNodePid, clusterReady, isolate, shardOf } from '@sk/test-support';
+import { clusterNodePid, clusterReady, isolate, orderRecord, shardOf } from '@sk/test-support';
 import type { ActivityScope } from '../src/activity-scope.js';
 import { OrderWriter } from '../src/order-writer.js';
 import { WRITERS_GROUP } from '../src/stream-group.js';
@@ -33,22 +33,6 @@ afterAll(async () => {
   await iso.cleanup();
 });
 
-function record(seq: number): OrderRecord {
-  const now = Date.now();
-  const order_id = orderId(ACTIVITY, seq);
-  return {
-    order_id,
-    seq,
-    activity_id: ACTIVITY,
-    product_id: 1,
-    user_id: 500 + seq,
-    token: 't'.repeat(32),
-    token_time: now,
-    pay_by: now + 900_000,
-    nonce: `n-${seq}`,
-  };
-}
-
 async function storedIds(): Promise<string[]> {
   const [rows] = await mysql.query('SELECT order_id FROM orders ORDER BY seq');
   return (rows as { order_id: string }[]).map((r) => r.order_id);
@@ -57,7 +41,7 @@ async function storedIds(): Promise<string[]> {
 it('a writer started again under its name stores the entries its earlier life left pending only once the replica holds them', async () => {
   const replica = clusterNodePid((await shardOf(cluster, stream)).replica!);
   await cluster.xgroup('CREATE', stream, WRITERS_GROUP, '0', 'MKSTREAM');
-  const records = [1, 2, 3].map(record);
+  const records = [1, 2, 3].map((seq) => orderRecord(ACTIVITY, seq, 500 + seq));
   // The replica stops acknowledging (stopped, not cut off: its master still counts it connected).
   process.kill(replica, 'SIGSTOP');
   let restarted: Cluster | undefined;

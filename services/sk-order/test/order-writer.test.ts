@@ -1,12 +1,12 @@
 import { createLogger } from '@sk/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderStore } from '@sk/orders';
-import { orderId, redisKeys, type OrderRecord } from '@sk/seckill';
+import { redisKeys, type OrderRecord } from '@sk/seckill';
 import { MIGRATIONS_DIR, createMysql, createRedis, migrate, type Pool, type Redis } from '@sk/storage';
 import type { ActivityScope } from '../src/activity-scope.js';
 import { OrderWriter, type OrderWriterOptions } from '../src/order-writer.js';
 import { WRITERS_GROUP } from '../src/stream-group.js';
-import { isolate } from '@sk/test-support';
+import { isolate, orderRecord } from '@sk/test-support';
 
 const iso = isolate('order_writer');
 const keys = redisKeys(iso.redisPrefix);
@@ -34,17 +34,8 @@ async function append(count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     seq++;
-    const record: OrderRecord = {
-      order_id: orderId(ACTIVITY, seq),
-      seq,
-      activity_id: ACTIVITY,
-      product_id: 1,
-      user_id: 1000 + seq,
-      token: 't'.repeat(32),
-      token_time: Date.now() - seq,
-      pay_by: Date.now() + 900_123,
-      nonce: `nonce-${seq}`,
-    };
+    // Times with milliseconds in them (pay_by's 123): the store must keep them.
+    const record = orderRecord(ACTIVITY, seq, 1000 + seq, Date.now() - seq, Date.now() + 900_123);
     await redis.xadd(keys.orders(ACTIVITY), '*', 'o', JSON.stringify(record));
     appended.set(record.order_id, record);
     ids.push(record.order_id);
