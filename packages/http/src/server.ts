@@ -5,6 +5,7 @@ import type { Tracing } from '@sk/tracing';
 import pino from 'pino';
 import Fastify, {
   LogController,
+  errorCodes,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyReply,
@@ -123,6 +124,12 @@ export function createService(name: string, opts: ServiceOptions = {}): SkFastif
   }).withTypeProvider<ZodTypeProvider>();
 
   app.server.maxConnections = CONNECTION_LIMITS.maxConnections;
+  // A body declared larger than its route takes is refused first, whoever sends it: 413 before any
+  // hook of the app (a token check, a rate limit) answers, and without reading the body.
+  app.addHook('onRequest', (req, _reply, done) => {
+    const tooLarge = Number(req.headers['content-length'] ?? 0) > (req.routeOptions.bodyLimit ?? BODY_LIMIT);
+    done(tooLarge ? new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE() : undefined);
+  });
 
   const tracing = opts.tracing;
   if (tracing) {

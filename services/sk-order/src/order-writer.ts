@@ -24,6 +24,8 @@ export interface OrderWriterOptions {
 }
 
 type Delivery = [key: string, entries: StreamEntry[]][] | null;
+/** What one round read of one activity's stream. */
+type StreamRead = { id: number; entries: StreamEntry[] };
 
 /**
  * Stores the orders of the activities' order streams in MySQL, exactly once: reads each stream in
@@ -96,7 +98,7 @@ export class OrderWriter {
    * and are claimed again once idle (a shard without its replica holds up only its own orders;
    * their wait shows as the stream lag).
    */
-  private async replicated(read: { id: number; entries: StreamEntry[] }[]): Promise<{ id: number; entries: StreamEntry[] }[]> {
+  private async replicated(read: StreamRead[]): Promise<StreamRead[]> {
     const acks = this.opts.replicaAcks;
     if (!acks) return read;
     const confirmed = await Promise.all(read.map((r) => acks.confirm(this.keys.orders(r.id))));

@@ -19,13 +19,7 @@ let store: OrderStore;
 const scope = { next: () => [ACTIVITY] } as unknown as ActivityScope;
 
 function writer(consumer: string, claimIdleMs = 200, replicaAcks?: OrderWriterOptions['replicaAcks']) {
-  return new OrderWriter(redis, keys, store, scope, log, {
-    consumer,
-    batchSize: 50,
-    pollMs: 10,
-    claimIdleMs,
-    ...(replicaAcks && { replicaAcks }),
-  });
+  return new OrderWriter(redis, keys, store, scope, log, { consumer, batchSize: 50, pollMs: 10, claimIdleMs, replicaAcks });
 }
 
 let seq = 0;

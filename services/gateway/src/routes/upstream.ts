@@ -1,4 +1,4 @@
-import { errorCodes, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity, TokenChecker } from '@sk/identity';
 import { Codes, SkError, envelope } from '@sk/http';
 import { KILL_AUTHORIZATION_MAX, KILL_BATCHED_BODY_MAX, canonicalIp, type Blacklist } from '@sk/seckill';
@@ -70,9 +70,6 @@ export const upstreamRoutes: FastifyPluginAsync<UpstreamRoutesOptions> = async (
   // without the gateway taking in what it sends (up to 4 MiB on the bulk import).
   app.decorateRequest('admitted', null);
   app.addHook('onRequest', async (req) => {
-    // A body declared too large is refused whoever sends it: 413 before any other answer, as the contract says.
-    if (Number(req.headers['content-length'] ?? 0) > (req.routeOptions.bodyLimit ?? Infinity))
-      throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
     const path = req.url.split('?', 1)[0] ?? req.url;
     const clientIp = limits ? limits.clientIp(req.raw) : canonicalIp(req.ip);
     await limits?.beforeIdentity(path, clientIp);
